@@ -1,0 +1,1 @@
+"""Encoders that turn text, JSON and functions into hypervectors (coming next)."""

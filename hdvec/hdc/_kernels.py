@@ -1,0 +1,472 @@
+"""Numba kernels for ``hdvec.hdc``. Private: the Python layer validates inputs.
+
+Kernels assume C-contiguous inputs of the documented dtypes and write into
+preallocated outputs. Bit vectors are rows of uint64 words; bit ``i`` of a
+vector is bit ``i % 64`` of word ``i // 64``. Top-k selection keeps a max-heap
+per query ordered by (distance, index), so ties go to the lower index and the
+results do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+_U0 = np.uint64(0)
+_U1 = np.uint64(1)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@intrinsic
+def _ctpop(typingctx, x):
+    """LLVM ``ctpop`` on a uint64 (one VPOPCNTQ/POPCNT instruction)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def popcount_u64(x):
+    """Number of set bits of one uint64 word."""
+    return _ctpop(np.uint64(x))
+
+
+@njit(cache=True, nogil=True)
+def popcount_rows(x, out):
+    """out[i] = total set bits of row ``x[i]``; x (n, nw) uint64, out (n,) int64."""
+    for i in range(x.shape[0]):
+        s = 0
+        for w in range(x.shape[1]):
+            s += popcount_u64(x[i, w])
+        out[i] = s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hamming_row(a, b):
+    s = _U0
+    for w in range(a.shape[0]):
+        s += _ctpop(a[w] ^ b[w])
+    return np.int64(s)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_pairwise(a, b, out):
+    """out[i, j] = Hamming(a[i], b[j]); a (n, nw), b (m, nw) uint64, out (n, m) int32."""
+    n, m = a.shape[0], b.shape[0]
+    if n >= m:
+        for i in prange(n):
+            for j in range(m):
+                out[i, j] = _hamming_row(a[i], b[j])
+    else:
+        for j in prange(m):
+            for i in range(n):
+                out[i, j] = _hamming_row(a[i], b[j])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_rowwise(a, b, out):
+    """out[i] = Hamming(a[i], b[i]); a, b (n, nw) uint64, out (n,) int32."""
+    for i in prange(a.shape[0]):
+        out[i] = _hamming_row(a[i], b[i])
+
+
+# ---------------------------------------------------------------- top-k heaps
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _worse(d1, i1, d2, i2):
+    """True when (d1, i1) ranks after (d2, i2): larger distance, then larger index."""
+    return d1 > d2 or (d1 == d2 and i1 > i2)
+
+
+@njit(cache=True, nogil=True)
+def heap_replace_top(hd, hi, d, i):
+    """Replace the worst entry of the max-heap (hd, hi) by (d, i) and sift down."""
+    k = hd.shape[0]
+    pos = 0
+    while True:
+        left = 2 * pos + 1
+        if left >= k:
+            break
+        right = left + 1
+        child = left
+        if right < k and _worse(hd[right], hi[right], hd[left], hi[left]):
+            child = right
+        if _worse(hd[child], hi[child], d, i):
+            hd[pos] = hd[child]
+            hi[pos] = hi[child]
+            pos = child
+        else:
+            break
+    hd[pos] = d
+    hi[pos] = i
+
+
+@njit(cache=True, nogil=True)
+def heap_sort(hd, hi):
+    """Sort a max-heap in place into ascending (distance, index) order."""
+    k = hd.shape[0]
+    for end in range(k - 1, 0, -1):
+        d, i = hd[end], hi[end]
+        hd[end], hi[end] = hd[0], hi[0]
+        # sift (d, i) down in hd[:end]
+        pos = 0
+        while True:
+            left = 2 * pos + 1
+            if left >= end:
+                break
+            right = left + 1
+            child = left
+            if right < end and _worse(hd[right], hi[right], hd[left], hi[left]):
+                child = right
+            if _worse(hd[child], hi[child], d, i):
+                hd[pos] = hd[child]
+                hi[pos] = hi[child]
+                pos = child
+            else:
+                break
+        hd[pos] = d
+        hi[pos] = i
+
+
+@njit(cache=True, nogil=True)
+def _push(hd, hi, d, i):
+    if _worse(hd[0], hi[0], d, i):
+        heap_replace_top(hd, hi, d, i)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def heaps_sort(hd, hi):
+    """Sort every row heap (nq, k) in place."""
+    for q in prange(hd.shape[0]):
+        heap_sort(hd[q], hi[q])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def heaps_merge(part_d, part_i, out_d, out_i):
+    """Merge per-chunk heaps part (nc, nq, k) into out heaps (nq, k) (then sorted)."""
+    nc, nq, k = part_d.shape
+    for q in prange(nq):
+        for c in range(nc):
+            for j in range(k):
+                _push(out_d[q], out_i[q], part_d[c, q, j], part_i[c, q, j])
+        heap_sort(out_d[q], out_i[q])
+
+
+# ------------------------------------------------------------ Hamming top-k
+
+_QB = 4  # queries scored together: each database word is loaded once for four queries
+_TILE = 64  # database rows per tile (80 KB at D = 10,000): stays in L2 while queries cycle
+
+
+@njit(cache=True, nogil=True)
+def _hamming_topk_range(q, x, q0, q1, x0, x1, hd, hi):
+    """Fold rows x[x0:x1] into the heaps of queries q[q0:q1] (heaps hd/hi rows q0..q1)."""
+    nw = q.shape[1]
+    for t0 in range(x0, x1, _TILE):
+        t1 = min(t0 + _TILE, x1)
+        qa = q0
+        while qa + _QB <= q1:
+            a0, a1, a2, a3 = q[qa], q[qa + 1], q[qa + 2], q[qa + 3]
+            for j in range(t0, t1):
+                xj = x[j]
+                s0 = _U0
+                s1 = _U0
+                s2 = _U0
+                s3 = _U0
+                for w in range(nw):
+                    v = xj[w]
+                    s0 += _ctpop(v ^ a0[w])
+                    s1 += _ctpop(v ^ a1[w])
+                    s2 += _ctpop(v ^ a2[w])
+                    s3 += _ctpop(v ^ a3[w])
+                if np.int32(s0) < hd[qa, 0]:
+                    heap_replace_top(hd[qa], hi[qa], np.int32(s0), j)
+                if np.int32(s1) < hd[qa + 1, 0]:
+                    heap_replace_top(hd[qa + 1], hi[qa + 1], np.int32(s1), j)
+                if np.int32(s2) < hd[qa + 2, 0]:
+                    heap_replace_top(hd[qa + 2], hi[qa + 2], np.int32(s2), j)
+                if np.int32(s3) < hd[qa + 3, 0]:
+                    heap_replace_top(hd[qa + 3], hi[qa + 3], np.int32(s3), j)
+            qa += _QB
+        for qq in range(qa, q1):
+            a0 = q[qq]
+            for j in range(t0, t1):
+                s = np.int32(_hamming_row(a0, x[j]))
+                if s < hd[qq, 0]:
+                    heap_replace_top(hd[qq], hi[qq], s, j)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_topk_by_queries(q, x, n_groups, hd, hi):
+    """Top-k Hamming, parallel over groups of queries; hd (nq, k) int32, hi (nq, k) int64.
+
+    Heaps must be initialised to (int32 max, int64 max). Each group streams the
+    database once, tile by tile, so memory traffic is n_groups passes, not nq.
+    Rows are scanned in increasing index, so a strict ``<`` keeps the lower index
+    on ties. Heaps are sorted on return.
+    """
+    nq = q.shape[0]
+    per = (nq + n_groups - 1) // n_groups
+    for g in prange(n_groups):
+        g0 = g * per
+        g1 = min(g0 + per, nq)
+        if g0 < g1:
+            _hamming_topk_range(q, x, g0, g1, 0, x.shape[0], hd, hi)
+            for qq in range(g0, g1):
+                heap_sort(hd[qq], hi[qq])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_topk_by_rows(q, x, n_chunks, part_d, part_i):
+    """Top-k Hamming for few queries, parallel over database chunks.
+
+    part_d (n_chunks, nq, k) int32 and part_i int64 hold one heap per chunk and
+    query, initialised to the sentinels; merge them with ``heaps_merge``.
+    """
+    nx = x.shape[0]
+    per = (nx + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        x0 = c * per
+        x1 = min(x0 + per, nx)
+        if x0 < x1:
+            _hamming_topk_range(q, x, 0, q.shape[0], x0, x1, part_d[c], part_i[c])
+
+
+# ------------------------------------------------------------ dense top-k
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def topk_from_dots(dots, base, offset, qscale, xscale, hd, hi):
+    """Fold a block of dot products into the heaps.
+
+    dots (nq, nb) float32 are the dots of the queries with database rows
+    base..base+nb; the distance is ``offset - dots[q, j] * qscale[q] * xscale[base + j]``
+    (``-dot`` or ``1 - cos``). hd (nq, k) float32, hi (nq, k) int64. No fastmath:
+    the torch path evaluates the same expression and must round the same way.
+    """
+    nq, nb = dots.shape
+    for q in prange(nq):
+        hdq = hd[q]
+        hiq = hi[q]
+        s = qscale[q]
+        for j in range(nb):
+            d = np.float32(offset - dots[q, j] * s * xscale[base + j])
+            if d < hdq[0]:
+                heap_replace_top(hdq, hiq, d, base + j)
+
+
+# ------------------------------------------------------------ bit operations
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _low_mask(n):
+    """Word with the low ``n`` bits set, 0 <= n <= 64."""
+    if n >= 64:
+        return _ALL
+    return (_U1 << np.uint64(n)) - _U1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _extract(row, start, n):
+    """``n`` (1..64) bits of ``row`` starting at bit ``start``, as the low bits of a word."""
+    w = start >> 6
+    off = start & 63
+    v = row[w] >> np.uint64(off)
+    if off + n > 64:
+        v |= row[w + 1] << np.uint64(64 - off)
+    return v & _low_mask(n)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def rotate_bits(x, dim, shift, out):
+    """Cyclic rotation of each dim-bit row: out bit i = x bit (i - shift) mod dim.
+
+    x, out (n, nw) uint64; 0 <= shift < dim; the unused high bits stay zero.
+    """
+    n, nw = x.shape
+    for r in prange(n):
+        row = x[r]
+        for ow in range(nw):
+            lo = ow * 64
+            nbits = min(64, dim - lo)
+            src = lo - shift
+            if src < 0:
+                src += dim
+            first = min(nbits, dim - src)
+            v = _extract(row, src, first)
+            if first < nbits:
+                v |= _extract(row, 0, nbits - first) << np.uint64(first)
+            out[r, ow] = v
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def xor_rows(a, b, out):
+    """out = a ^ b with NumPy-style broadcasting already applied (same shape, 2-D)."""
+    for i in prange(a.shape[0]):
+        for w in range(a.shape[1]):
+            out[i, w] = a[i, w] ^ b[i, w]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def majority_bits(x, n_planes, tiebreak, out):
+    """Bitwise majority of x (B, n, nw) uint64 into out (B, nw).
+
+    Counts are kept bit-sliced (``n_planes`` counter planes per word, a ripple
+    carry adder), so a row costs about two word operations instead of 64.
+    Positions with exactly n/2 ones take the bit of ``tiebreak`` (nw,).
+    """
+    nbatch, n, nw = x.shape
+    n_blocks = (nw + 7) // 8
+    for task in prange(nbatch * n_blocks):
+        bidx = task // n_blocks
+        w0 = (task % n_blocks) * 8
+        w1 = min(w0 + 8, nw)
+        planes = np.zeros((w1 - w0, n_planes), dtype=np.uint64)
+        for r in range(n):
+            for w in range(w0, w1):
+                carry = x[bidx, r, w]
+                p = 0
+                while carry != _U0:
+                    t = planes[w - w0, p] & carry
+                    planes[w - w0, p] ^= carry
+                    carry = t
+                    p += 1
+        for w in range(w0, w1):
+            word = _U0
+            tb = tiebreak[w]
+            for bit in range(64):
+                c = 0
+                for p in range(n_planes):
+                    c += np.int64((planes[w - w0, p] >> np.uint64(bit)) & _U1) << p
+                if 2 * c > n:
+                    word |= _U1 << np.uint64(bit)
+                elif 2 * c == n:
+                    word |= tb & (_U1 << np.uint64(bit))
+            out[bidx, w] = word
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def weighted_majority_bits(x, weights, tiebreak, out):
+    """Weighted majority: bit = sign(sum_r weights[r] * (+1 if bit else -1)), ties -> tiebreak.
+
+    x (n, nw) uint64, weights (n,) float64, out (nw,) uint64.
+    """
+    n, nw = x.shape
+    for w in prange(nw):
+        acc = np.zeros(64, dtype=np.float64)
+        for r in range(n):
+            v = x[r, w]
+            wr = weights[r]
+            for bit in range(64):
+                if (v >> np.uint64(bit)) & _U1:
+                    acc[bit] += wr
+                else:
+                    acc[bit] -= wr
+        word = _U0
+        for bit in range(64):
+            m = _U1 << np.uint64(bit)
+            if acc[bit] > 0:
+                word |= m
+            elif acc[bit] == 0:
+                word |= tiebreak[w] & m
+        out[w] = word
+
+
+# ------------------------------------------------------------ dense helpers
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def sum_rows_int8(x, out):
+    """out (B, D) int32 = x (B, n, D) int8 summed over axis 1."""
+    nbatch, n, dim = x.shape
+    n_blocks = (dim + 1023) // 1024
+    for task in prange(nbatch * n_blocks):
+        b = task // n_blocks
+        c0 = (task % n_blocks) * 1024
+        c1 = min(c0 + 1024, dim)
+        acc = np.zeros(c1 - c0, dtype=np.int32)
+        for r in range(n):
+            for c in range(c0, c1):
+                acc[c - c0] += x[b, r, c]
+        for c in range(c0, c1):
+            out[b, c] = acc[c - c0]
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def sum_rows_f32(x, out):
+    """out (B, D) float32 = x (B, n, D) float32 summed over axis 1 (float32 accumulation)."""
+    nbatch, n, dim = x.shape
+    n_blocks = (dim + 1023) // 1024
+    for task in prange(nbatch * n_blocks):
+        b = task // n_blocks
+        c0 = (task % n_blocks) * 1024
+        c1 = min(c0 + 1024, dim)
+        acc = np.zeros(c1 - c0, dtype=np.float32)
+        for r in range(n):
+            for c in range(c0, c1):
+                acc[c - c0] += x[b, r, c]
+        for c in range(c0, c1):
+            out[b, c] = acc[c - c0]
+
+
+@njit(cache=True, nogil=True)
+def _fwht_inplace(v, start, size):
+    """Orthonormal Walsh-Hadamard transform of v[start:start+size] (size a power of two)."""
+    h = 1
+    while h < size:
+        for i in range(start, start + size, 2 * h):
+            for j in range(i, i + h):
+                a = v[j]
+                b = v[j + h]
+                v[j] = a + b
+                v[j + h] = a - b
+        h *= 2
+    scale = 1.0 / np.sqrt(size)
+    for j in range(start, start + size):
+        v[j] *= scale
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def structured_apply(x, signs, perms, starts, sizes, transpose, out):
+    """Apply the structured orthogonal transform Q (or Q^T) to each row of x.
+
+    Q = prod over rounds r of  H_blocks · P_r · S_r  (S_r = diag(signs[r]),
+    P_r the permutation ``v -> v[perms[r]]``, H_blocks the orthonormal
+    Walsh-Hadamard transform on the blocks ``starts``/``sizes``). Rounds are
+    applied in order 0, 1, ...; the transpose undoes them in reverse. Arithmetic
+    is float64 per row; x, out (n, D) float32.
+    """
+    n, dim = x.shape
+    n_rounds = signs.shape[0]
+    for r in prange(n):
+        v = np.empty(dim, dtype=np.float64)
+        t = np.empty(dim, dtype=np.float64)
+        for j in range(dim):
+            v[j] = x[r, j]
+        if not transpose:
+            for k in range(n_rounds):
+                for j in range(dim):
+                    t[j] = v[perms[k, j]] * signs[k, perms[k, j]]
+                for b in range(starts.shape[0]):
+                    _fwht_inplace(t, starts[b], sizes[b])
+                v, t = t, v
+        else:
+            for k in range(n_rounds - 1, -1, -1):
+                for b in range(starts.shape[0]):
+                    _fwht_inplace(v, starts[b], sizes[b])
+                for j in range(dim):
+                    p = perms[k, j]
+                    t[p] = v[j] * signs[k, p]
+                v, t = t, v
+        for j in range(dim):
+            out[r, j] = v[j]
+
+
+def num_threads() -> int:
+    return numba.get_num_threads()

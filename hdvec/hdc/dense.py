@@ -1,0 +1,229 @@
+"""Dense models: MAP (bipolar int8 or real float32), HRR and FHRR.
+
+All three store one number per component along the last axis and compare by
+cosine. They differ in binding: elementwise product (MAP), circular
+convolution (HRR) and elementwise complex product of unit phasors (FHRR).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._backend import is_torch, torch_module
+from .._validation import Seed
+from . import _kernels as K
+from .binary import n_words, tail_mask, unpack_bits
+from .model import Model
+
+
+def gaussian(rng: np.random.Generator, shape: tuple[int, ...], dim: int) -> np.ndarray:
+    """i.i.d. N(0, 1/dim) components, float32: ``shape + (dim,)``."""
+    return (rng.standard_normal(shape + (dim,)) / np.sqrt(dim)).astype(np.float32)
+
+
+class DenseModel(Model):
+    """Shared dense behaviour: sum bundling, cyclic-shift permutation, cosine."""
+
+    def _sum(self, x: Any, weights: Any) -> Any:
+        """Sum (or weighted sum) over axis -2 of a validated batch.
+
+        Integer input sums to int32 (weighted: float32); floats keep their dtype.
+        """
+        n = x.shape[-2]
+        w = None if weights is None else self.check_weights(weights, n, is_torch(x))
+        if is_torch(x):
+            from . import _torch as T
+
+            return T.sum_rows(x, w)
+        if w is not None:
+            out_dtype = np.float32 if x.dtype.kind in "iu" else x.dtype
+            return np.einsum("...nd,n->...d", x, w.astype(np.float32), dtype=out_dtype)
+        lead = x.shape[:-2]
+        xs = x.reshape((-1, n, x.shape[-1]))
+        if x.dtype == np.int8:
+            out = np.empty((xs.shape[0], x.shape[-1]), np.int32)
+            K.sum_rows_int8(xs, out)
+        elif x.dtype == np.float32:
+            out = np.empty((xs.shape[0], x.shape[-1]), np.float32)
+            K.sum_rows_f32(xs, out)
+        else:
+            out = xs.sum(axis=1, dtype=np.int32 if x.dtype.kind in "iu" else x.dtype)
+        return out.reshape(lead + (x.shape[-1],))
+
+    def permute(self, x: Any, shifts: int = 1) -> Any:
+        """Cyclic shift of the components by ``shifts`` (``np.roll`` on the last axis)."""
+        x = self.check(x, "x")
+        s = self.check_shift(shifts)
+        if is_torch(x):
+            return torch_module().roll(x, s, dims=-1)
+        return np.roll(x, s, axis=-1)
+
+    def similarity(self, a: Any, b: Any) -> Any:
+        """Pairwise cosine similarity, float32. Shapes: ``(*A, D), (*B, D) -> (*A, *B)``."""
+        from .similarity import cosine
+
+        a, b, _ = self.check_pair(a, b)
+        return cosine(a, b)
+
+
+class MAP(DenseModel):
+    """Multiply-Add-Permute with bipolar (±1) random vectors.
+
+    Parameters
+    ----------
+    dim : int
+    dtype : "float32" or "int8"
+        Storage of vectors. ``int8`` keeps bipolar vectors at one byte per
+        component; their sums (MAP-I bundles) are int32.
+    binarize : bool
+        False (MAP-I): ``bundle`` keeps the sum. True (MAP-B): ``bundle``
+        returns the sign of the sum, ties broken by the seeded ``tiebreak``.
+    seed : int, numpy.random.Generator or None
+
+    The same seed gives the same vectors for both dtypes and for ``BSC``
+    (bit 1 is -1).
+    """
+
+    name = "MAP"
+
+    def __init__(self, dim: int, *, dtype: str = "float32", binarize: bool = False, seed: Seed = None):
+        super().__init__(dim, seed=seed)
+        if dtype not in ("float32", "int8"):
+            raise ValueError(f"`dtype` must be 'float32' or 'int8'; got {dtype!r}")
+        if not isinstance(binarize, bool):
+            raise TypeError(f"`binarize` must be a bool; got {type(binarize).__name__}")
+        self.dtype = dtype
+        self.binarize = binarize
+        self.vector_dtypes = ("int8", "int16", "int32") if dtype == "int8" else ("float32",)
+        tb_rng = np.random.default_rng(np.random.SeedSequence([self.entropy, 1]))
+        self.tiebreak = self._draw(tb_rng, ())
+
+    def __repr__(self) -> str:
+        return f"MAP(dim={self.dim}, dtype={self.dtype!r}, binarize={self.binarize}, seed={self.seed!r})"
+
+    def config(self) -> dict:
+        return {**super().config(), "dtype": self.dtype, "binarize": self.binarize}
+
+    def _draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        words = rng.integers(0, 2**64, size=shape + (n_words(self.dim),), dtype=np.uint64)
+        words[..., -1] &= tail_mask(self.dim)
+        bip = unpack_bits(words, self.dim, bipolar=True)
+        return bip if self.dtype == "int8" else bip.astype(np.float32)
+
+    def bind(self, a: Any, b: Any) -> Any:
+        """Elementwise product; broadcasts. ``(..., D), (..., D) -> (..., D)``."""
+        a, b, _ = self.check_pair(a, b)
+        return a * b
+
+    def unbind(self, c: Any, b: Any) -> Any:
+        """Multiply by ``b`` again: exact for bipolar ``b`` (b * b = 1)."""
+        c, b, _ = self.check_pair(c, b, ("c", "b"))
+        return c * b
+
+    def inverse(self, a: Any) -> Any:
+        """A bipolar vector is its own inverse under elementwise product (a copy)."""
+        a = self.check(a, "a")
+        return a.clone() if is_torch(a) else a.copy()
+
+    def bundle(self, x: Any, *, weights: Any = None, binarize: bool | None = None) -> Any:
+        """Sum over axis -2 (MAP-I), or its sign (MAP-B) with seeded tie-break.
+
+        Shapes: ``(..., n, D) -> (..., D)``. int8 input sums to int32; float32
+        stays float32. ``binarize`` overrides the model's setting for one call.
+        """
+        x = self.check_batch(x, "x")
+        s = self._sum(x, weights)
+        if not (self.binarize if binarize is None else binarize):
+            return s
+        if is_torch(x):
+            from . import _torch as T
+
+            return T.sign_tiebreak(s, self.tiebreak, self.dtype)
+        return np.where(s > 0, 1, np.where(s < 0, -1, self.tiebreak)).astype(self.dtype)
+
+
+class HRR(DenseModel):
+    """Holographic reduced representations: real vectors, circular-convolution binding.
+
+    Random vectors have i.i.d. N(0, 1/dim) components. ``inverse`` is the
+    approximate (involution) inverse by default, ``exact=True`` divides in the
+    Fourier domain.
+    """
+
+    name = "HRR"
+    vector_dtypes = ("float32",)
+
+    def _draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return gaussian(rng, shape, self.dim)
+
+    def bind(self, a: Any, b: Any) -> Any:
+        """Circular convolution via rfft; broadcasts. ``(..., D), (..., D) -> (..., D)``."""
+        a, b, use_torch = self.check_pair(a, b)
+        if use_torch:
+            from . import _torch as T
+
+            return T.circular_conv(a, b, self.dim)
+        return np.fft.irfft(np.fft.rfft(a) * np.fft.rfft(b), n=self.dim).astype(np.float32)
+
+    def inverse(self, a: Any, *, exact: bool = False) -> Any:
+        """Approximate inverse ``a[-i mod D]`` or, with ``exact=True``, ``irfft(1 / rfft(a))``."""
+        a = self.check(a, "a")
+        if is_torch(a):
+            from . import _torch as T
+
+            return T.hrr_inverse(a, self.dim, exact)
+        if not exact:
+            return np.roll(a[..., ::-1], 1, axis=-1)
+        f = np.fft.rfft(a.astype(np.float64))
+        if np.any(np.abs(f) == 0):
+            raise ValueError("`a` has a zero Fourier coefficient: it has no exact HRR inverse")
+        return np.fft.irfft(1.0 / f, n=self.dim).astype(np.float32)
+
+    def unbind(self, c: Any, b: Any, *, exact: bool = False) -> Any:
+        """Bind with the inverse of ``b`` (approximate by default, exact via Fourier division)."""
+        c, b, use_torch = self.check_pair(c, b, ("c", "b"))
+        if use_torch:
+            from . import _torch as T
+
+            return T.hrr_unbind(c, b, self.dim, exact)
+        if not exact:
+            return self.bind(c, self.inverse(b))
+        fb = np.fft.rfft(b.astype(np.float64))
+        if np.any(np.abs(fb) == 0):
+            raise ValueError("`b` has a zero Fourier coefficient: it has no exact HRR inverse")
+        return np.fft.irfft(np.fft.rfft(c.astype(np.float64)) / fb, n=self.dim).astype(np.float32)
+
+    def bundle(self, x: Any, *, weights: Any = None) -> Any:
+        """Sum over axis -2. Shapes: ``(..., n, D) -> (..., D)`` float32."""
+        return self._sum(self.check_batch(x, "x"), weights)
+
+
+class FHRR(DenseModel):
+    """Fourier HRR: unit phasors (complex64); bind = elementwise complex product."""
+
+    name = "FHRR"
+    vector_dtypes = ("complex64",)
+
+    def _draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return np.exp(1j * rng.uniform(-np.pi, np.pi, shape + (self.dim,))).astype(np.complex64)
+
+    def bind(self, a: Any, b: Any) -> Any:
+        """Elementwise complex product; broadcasts."""
+        a, b, _ = self.check_pair(a, b)
+        return a * b
+
+    def inverse(self, a: Any) -> Any:
+        """Complex conjugate (exact for unit phasors)."""
+        a = self.check(a, "a")
+        return a.conj().resolve_conj() if is_torch(a) else np.conj(a)
+
+    def unbind(self, c: Any, b: Any) -> Any:
+        """``c * conj(b)``: exact for unit-phasor ``b``."""
+        c, b, _ = self.check_pair(c, b, ("c", "b"))
+        return c * (b.conj().resolve_conj() if is_torch(b) else np.conj(b))
+
+    def bundle(self, x: Any, *, weights: Any = None) -> Any:
+        """Complex sum over axis -2. Shapes: ``(..., n, D) -> (..., D)``."""
+        return self._sum(self.check_batch(x, "x"), weights)

@@ -1,0 +1,175 @@
+"""ItemMemory: a growing symbol -> hypervector table with batched cleanup."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._backend import is_torch, to_device, to_numpy
+from .._io import decode_keys, encode_keys, read_arrays, write_arrays
+from .._validation import Seed, check_k, keyed_rng, seed_entropy
+from .model import Model
+
+
+def _as_key_list(keys: Any) -> list[Any]:
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+        raise TypeError(f"`keys` must be a list (or other iterable) of keys; got {type(keys).__name__}")
+    out = list(keys)
+    for k in out:
+        if not isinstance(k, (str, bytes, int, np.integer)) or isinstance(k, bool):
+            raise TypeError(f"`keys` must hold str, bytes or int keys; got {type(k).__name__} ({k!r})")
+    return [int(k) if isinstance(k, np.integer) else k for k in out]
+
+
+class ItemMemory:
+    """Symbol -> vector table of one model, growing as symbols arrive.
+
+    A symbol added without a vector gets one drawn from ``(seed, stable hash of
+    the symbol)``: the same symbol gets the same vector in every process and
+    in any insertion order. ``cleanup`` finds the nearest stored vectors for a
+    whole batch of queries in one fused scan.
+
+    Parameters
+    ----------
+    model : Model
+        ``BSC``, ``MAP``, ``HRR``, ``FHRR`` or ``MBAT``.
+    seed : int, numpy.random.Generator or None
+        Seed of the per-symbol vectors; default: the model's seed.
+    """
+
+    def __init__(self, model: Model, *, seed: Seed = None):
+        if not isinstance(model, Model):
+            raise TypeError(f"`model` must be an hdvec.hdc model (BSC, MAP, HRR, FHRR, MBAT); got {type(model).__name__}")
+        self.model = model
+        self.entropy = model.entropy if seed is None else seed_entropy(seed)
+        self.keys: list[Any] = []
+        self._rows: dict[Any, int] = {}
+        self._data = np.empty((0, model.width), dtype=self._dtype())
+        self._device_cache: tuple[Any, Any] | None = None
+
+    def _dtype(self) -> np.dtype:
+        return np.dtype(self.model._draw(np.random.default_rng(0), (0,)).dtype)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._rows
+
+    def __repr__(self) -> str:
+        return f"ItemMemory({self.model!r}, n={len(self)})"
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The stored vectors, ``(len(self), width)`` (a view; do not modify)."""
+        return self._data[: len(self.keys)]
+
+    def _grow(self, n_new: int) -> None:
+        need = len(self.keys) + n_new
+        if need > self._data.shape[0]:
+            cap = max(need, 2 * self._data.shape[0], 16)
+            data = np.empty((cap, self.model.width), self._data.dtype)
+            data[: len(self.keys)] = self.vectors
+            self._data = data
+
+    def add(self, keys: Any, vectors: Any = None) -> np.ndarray:
+        """Add ``keys`` (str, bytes or int); returns their rows ``(n,)`` int64.
+
+        With ``vectors`` ``(n, width)``, those vectors are stored (replacing any
+        stored for a key already present). Without, new keys get seeded vectors
+        and keys already present keep theirs.
+        """
+        keys = _as_key_list(keys)
+        if vectors is not None:
+            vectors = self.model.check(to_numpy(vectors) if is_torch(vectors) else vectors, "vectors")
+            if vectors.ndim != 2 or vectors.shape[0] != len(keys):
+                raise ValueError(
+                    f"`vectors` must have shape ({len(keys)}, {self.model.width}) to match `keys`; got {vectors.shape}"
+                )
+            if vectors.dtype != self._data.dtype:
+                raise TypeError(f"`vectors` must have dtype {self._data.dtype}; got {vectors.dtype}")
+        rows = np.empty(len(keys), np.int64)
+        self._grow(len(keys))
+        for j, key in enumerate(keys):
+            row = self._rows.get(key)
+            if row is None:
+                row = len(self.keys)
+                self._rows[key] = row
+                self.keys.append(key)
+                if vectors is None:
+                    self._data[row] = self.model._draw(keyed_rng(self.entropy, key, 3), ())
+            if vectors is not None:
+                self._data[row] = vectors[j]
+            rows[j] = row
+        self._device_cache = None
+        return rows
+
+    def index(self, keys: Any) -> np.ndarray:
+        """Rows of ``keys`` ``(n,)`` int64; KeyError naming the first missing key."""
+        keys = _as_key_list(keys)
+        try:
+            return np.fromiter((self._rows[k] for k in keys), np.int64, len(keys))
+        except KeyError as exc:
+            raise KeyError(f"key {exc.args[0]!r} is not in this ItemMemory ({len(self)} keys)") from None
+
+    def get(self, keys: Any, *, add: bool = False, device: Any = None) -> Any:
+        """Vectors of ``keys``: ``(n, width)``. ``add=True`` first adds missing keys."""
+        rows = self.add(keys) if add else self.index(keys)
+        return to_device(self._data[rows], device)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self._data[self.index([key])[0]]
+
+    def cleanup(self, queries: Any, k: int = 1) -> tuple[Any, Any]:
+        """Top-k stored vectors nearest to each query: ``(distances, rows)``, each ``(nq, k)``.
+
+        Distances are lower-is-better (Hamming for BSC, ``1 - cos`` otherwise);
+        rows index ``self.keys``; -1 / inf pad when ``k > len(self)``. Torch
+        queries are answered on their device. A single query ``(width,)``
+        gives ``(k,)`` results.
+        """
+        from .similarity import knn
+
+        if len(self) == 0:
+            raise ValueError("cleanup needs a non-empty ItemMemory; add keys first")
+        check_k(k, len(self))
+        items: Any = self.vectors
+        if is_torch(queries):
+            dev = queries.device
+            if self._device_cache is None or self._device_cache[0] != dev:
+                self._device_cache = (dev, to_device(self.vectors, dev))
+            items = self._device_cache[1]
+        return knn(self.model, queries, items, k)
+
+    def lookup(self, queries: Any) -> list[Any]:
+        """The key of the nearest stored vector for each query."""
+        _, rows = self.cleanup(queries, 1)
+        rows = to_numpy(rows).reshape(-1)
+        return [self.keys[r] for r in rows]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> None:
+        """Atomically write the memory (model config, keys, vectors) to one checked file."""
+        meta = {"kind": "ItemMemory", "model": self.model.config(), "entropy": self.entropy,
+                "keys": encode_keys(self.keys)}
+        write_arrays(path, meta, {"vectors": self.vectors})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "ItemMemory":
+        """Read a file written by ``save`` (checks format and checksums; never unpickles)."""
+        from . import model_from_config
+        from .._io import FormatError
+
+        meta, arrays = read_arrays(path)
+        if meta.get("kind") != "ItemMemory" or "vectors" not in arrays:
+            raise FormatError(f"'{path}' does not hold an ItemMemory (kind={meta.get('kind')!r})")
+        mem = cls(model_from_config(meta["model"]), seed=int(meta["entropy"]))
+        keys = decode_keys(meta["keys"])
+        vectors = arrays["vectors"]
+        if len(keys) != vectors.shape[0]:
+            raise FormatError(f"'{path}' is corrupted: {len(keys)} keys but {vectors.shape[0]} vectors")
+        mem.add(keys, vectors)
+        return mem

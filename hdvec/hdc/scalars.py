@@ -1,0 +1,174 @@
+"""Scalar embeddings: level, thermometer, circular and fractional power.
+
+Each embedding owns a small codebook and maps real values to vectors of its
+model. ``encode(values)`` maps ``(*S,)`` values to ``(*S, width)`` vectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._backend import is_torch, to_device, to_numpy
+from .._validation import Seed, as_rng, check_count, check_finite
+from .binary import BSC, pack_bits, unpack_bits
+from .dense import FHRR, HRR, MAP
+from .model import Model
+
+
+def _components(model: Model, x: np.ndarray) -> np.ndarray:
+    """Model vectors -> per-component form that can be mixed elementwise (bits for BSC)."""
+    return unpack_bits(x, model.dim) if isinstance(model, BSC) else x
+
+
+def _vectors(model: Model, comps: np.ndarray) -> np.ndarray:
+    return pack_bits(comps) if isinstance(model, BSC) else comps
+
+
+def _check_values(values: Any) -> tuple[np.ndarray, Any]:
+    device = values.device if is_torch(values) else None
+    v = np.asarray(to_numpy(values), dtype=np.float64)
+    check_finite(v, "values")
+    return v, device
+
+
+class _Codebook:
+    """Shared machinery: a codebook of ``n_levels`` vectors over [low, high]."""
+
+    def __init__(self, model: Model, n_levels: int, low: float, high: float):
+        if not isinstance(model, Model):
+            raise TypeError(f"`model` must be an hdvec.hdc model; got {type(model).__name__}")
+        self.model = model
+        self.n_levels = check_count(n_levels, "n_levels", minimum=2)
+        if not (np.isfinite(low) and np.isfinite(high) and high > low):
+            raise ValueError(f"`low` and `high` must be finite with high > low; got low={low}, high={high}")
+        self.low, self.high = float(low), float(high)
+        self.codebook: np.ndarray
+
+    def index(self, values: Any) -> np.ndarray:
+        """Level index of each value (clipped to [low, high]), int64."""
+        v, _ = _check_values(values)
+        t = (np.clip(v, self.low, self.high) - self.low) / (self.high - self.low)
+        return np.rint(t * (self.n_levels - 1)).astype(np.int64)
+
+    def encode(self, values: Any) -> Any:
+        """Vectors of ``values``: ``(*S,) -> (*S, width)``; torch in, torch out."""
+        v, device = _check_values(values)
+        return to_device(self.codebook[self.index(v)], device)
+
+    __call__ = encode
+
+
+class Level(_Codebook):
+    """Level embedding: neighbours are similar, similarity falls linearly to ~0 at the ends.
+
+    Level ``l`` takes each component from a second random vector where a
+    seeded uniform threshold is below ``l / (n_levels - 1)``.
+    """
+
+    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None):
+        super().__init__(model, n_levels, low, high)
+        rng = as_rng(seed)
+        a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
+        u = rng.random(a.shape)
+        t = np.linspace(0.0, 1.0, self.n_levels)[:, None]
+        self.codebook = _vectors(model, np.where(u[None, :] < t, b[None, :], a[None, :]))
+
+
+class Circular(_Codebook):
+    """Circular embedding for periodic values: [low, high) wraps around.
+
+    Half-way round the circle the vectors are quasi-orthogonal; the second half
+    flips components back in the same order, so the last level is next to the first.
+    """
+
+    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 2 * np.pi, seed: Seed = None):
+        super().__init__(model, n_levels, low, high)
+        rng = as_rng(seed)
+        a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
+        u = rng.random(a.shape)
+        pos = np.arange(self.n_levels) / self.n_levels * 2.0  # 0 .. 2 around the circle
+        t = np.where(pos <= 1.0, pos, 2.0 - pos)[:, None]
+        self.codebook = _vectors(model, np.where(u[None, :] < t, b[None, :], a[None, :]))
+
+    def index(self, values: Any) -> np.ndarray:
+        v, _ = _check_values(values)
+        t = np.mod(v - self.low, self.high - self.low) / (self.high - self.low)
+        return np.rint(t * self.n_levels).astype(np.int64) % self.n_levels
+
+
+class Thermometer(_Codebook):
+    """Thermometer code: level ``l`` has its first ``l * dim / (n_levels - 1)`` components "on".
+
+    On/off are bits 1/0 (BSC), +1/-1 (MAP), phases 0/pi (FHRR), ±1/sqrt(dim)
+    (HRR, MBAT). Deterministic: no seed.
+    """
+
+    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0):
+        super().__init__(model, n_levels, low, high)
+        d = model.dim
+        on = (np.arange(d)[None, :] < np.rint(np.linspace(0, d, self.n_levels))[:, None])
+        if isinstance(model, BSC):
+            self.codebook = pack_bits(on)
+        elif isinstance(model, MAP):
+            self.codebook = np.where(on, 1, -1).astype(model.dtype)
+        elif isinstance(model, FHRR):
+            self.codebook = np.where(on, 1, -1).astype(np.complex64)
+        else:
+            self.codebook = (np.where(on, 1.0, -1.0) / np.sqrt(d)).astype(np.float32)
+
+
+class FractionalPower:
+    """Fractional power encoding: ``x -> exp(i * theta * x / bandwidth)`` (FHRR) or its real HRR form.
+
+    Similarity of two encodings approximates a kernel of ``x - y``: Gaussian
+    ``exp(-|x-y|^2 / (2 bandwidth^2))`` with ``kernel="gaussian"``, or
+    ``sinc(|x-y| / bandwidth)`` per coordinate with ``kernel="sinc"``. Values
+    may be vectors: ``(*S, n_features)`` when ``n_features > 1``. Binding two
+    encodings adds their arguments: ``bind(f(x), f(y)) == f(x + y)``.
+
+    Parameters
+    ----------
+    model : FHRR or HRR
+    bandwidth : float > 0
+    kernel : "gaussian" or "sinc"
+    n_features : int
+    seed : int, numpy.random.Generator or None
+    """
+
+    def __init__(self, model: Model, *, bandwidth: float = 1.0, kernel: str = "gaussian", n_features: int = 1,
+                 seed: Seed = None):
+        if not isinstance(model, (FHRR, HRR)):
+            raise TypeError(f"`model` must be FHRR or HRR for fractional power encoding; got {type(model).__name__}")
+        if not (np.isfinite(bandwidth) and bandwidth > 0):
+            raise ValueError(f"`bandwidth` must be a positive finite float; got {bandwidth}")
+        if kernel not in ("gaussian", "sinc"):
+            raise ValueError(f"`kernel` must be 'gaussian' or 'sinc'; got {kernel!r}")
+        self.model, self.bandwidth, self.kernel = model, float(bandwidth), kernel
+        self.n_features = check_count(n_features, "n_features", minimum=1)
+        rng = as_rng(seed)
+        n_freq = model.dim if isinstance(model, FHRR) else model.dim // 2 + 1
+        shape = (self.n_features, n_freq)
+        self.theta = rng.standard_normal(shape) if kernel == "gaussian" else rng.uniform(-np.pi, np.pi, shape)
+        if isinstance(model, HRR):  # DC and Nyquist bins must stay real: phase 0
+            self.theta[:, 0] = 0.0
+            if model.dim % 2 == 0:
+                self.theta[:, -1] = 0.0
+
+    def encode(self, values: Any) -> Any:
+        """``(*S,)`` (one feature) or ``(*S, n_features)`` values -> ``(*S, dim)`` vectors."""
+        v, device = _check_values(values)
+        if self.n_features == 1 and (v.ndim == 0 or v.shape[-1] != 1):
+            v = v[..., None]
+        if v.shape[-1] != self.n_features:
+            raise ValueError(f"`values` must have last axis {self.n_features} (n_features); got shape {v.shape}")
+        phase = (v / self.bandwidth) @ self.theta
+        if isinstance(self.model, FHRR):
+            out = np.exp(1j * phase).astype(np.complex64)
+        else:
+            # a unit-magnitude spectrum: the real vector has norm 1 (Parseval)
+            out = np.fft.irfft(np.exp(1j * phase), n=self.model.dim).astype(np.float32)
+        return to_device(out, device)
+
+    __call__ = encode

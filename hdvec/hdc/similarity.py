@@ -1,0 +1,232 @@
+"""Similarity, distance and top-k search between hypervectors.
+
+Pairwise functions map ``(*A, w), (*B, w) -> (*A, *B)``; with ``pairwise=False``
+they compare row by row, ``(..., w), (..., w) -> (...)``. Distances used for
+search are lower-is-better for every metric: ``1 - cos``, ``-dot`` and the
+Hamming count (float32, exact below 2**24).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._backend import is_torch, same_backend
+from .._validation import check_k
+from . import _kernels as K
+from .model import dtype_name
+
+_FLOATS = ("float32", "int8", "int16", "int32", "complex64")
+_INT32_MAX = np.iinfo(np.int32).max
+_INT64_MAX = np.iinfo(np.int64).max
+_BLOCK = 2048  # database rows per BLAS block in dense search
+
+
+def _check_pair(a: Any, b: Any, dtypes: tuple[str, ...], pairwise: bool) -> bool:
+    use_torch = same_backend(a=a, b=b)
+    for name, x in (("a", a), ("b", b)):
+        if not is_torch(x) and not isinstance(x, np.ndarray):
+            raise TypeError(f"`{name}` must be a numpy.ndarray or torch.Tensor; got {type(x).__name__}")
+        if dtype_name(x) not in dtypes:
+            raise TypeError(f"`{name}` must have dtype {' or '.join(dtypes)}; got {dtype_name(x)}")
+        if x.ndim < 1:
+            raise ValueError(f"`{name}` must have at least one axis; got a scalar")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"`a` and `b` must have the same last dimension; got {a.shape[-1]} and {b.shape[-1]}")
+    if dtype_name(a) != dtype_name(b) and "complex64" in (dtype_name(a), dtype_name(b)):
+        raise TypeError(f"`a` and `b` must both be complex or both real; got {dtype_name(a)} and {dtype_name(b)}")
+    if not pairwise:
+        try:
+            np.broadcast_shapes(tuple(a.shape[:-1]), tuple(b.shape[:-1]))
+        except ValueError:
+            raise ValueError(
+                f"row-wise comparison needs broadcastable leading shapes; got {tuple(a.shape)} and {tuple(b.shape)}"
+            ) from None
+    return use_torch
+
+
+def _real_view(x: np.ndarray) -> np.ndarray:
+    """float32 form: complex64 (.., D) -> (.., 2D) [re, im]; integers cast."""
+    if x.dtype == np.complex64:
+        return np.ascontiguousarray(x).view(np.float32)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def hamming(a: Any, b: Any, *, pairwise: bool = True) -> Any:
+    """Hamming distances between packed uint64 bit vectors, int32.
+
+    Shapes: pairwise ``(*A, nw), (*B, nw) -> (*A, *B)``; row-wise
+    ``(..., nw), (..., nw) -> (...)``.
+    """
+    use_torch = _check_pair(a, b, ("uint64",), pairwise)
+    if use_torch:
+        from . import _torch as T
+
+        return T.hamming(a, b, pairwise)
+    a = np.ascontiguousarray(a)
+    b = np.ascontiguousarray(b)
+    if not pairwise:
+        a2, b2 = np.broadcast_arrays(a, b)
+        lead = a2.shape[:-1]
+        a2 = np.ascontiguousarray(a2).reshape(-1, a.shape[-1])
+        b2 = np.ascontiguousarray(b2).reshape(-1, a.shape[-1])
+        out = np.empty(a2.shape[0], np.int32)
+        K.hamming_rowwise(a2, b2, out)
+        return out.reshape(lead)
+    a2 = a.reshape(-1, a.shape[-1])
+    b2 = b.reshape(-1, b.shape[-1])
+    out = np.empty((a2.shape[0], b2.shape[0]), np.int32)
+    K.hamming_pairwise(a2, b2, out)
+    return out.reshape(a.shape[:-1] + b.shape[:-1])
+
+
+def dot(a: Any, b: Any, *, pairwise: bool = True) -> Any:
+    """Real dot products (``Re(a · conj(b))`` for complex), float32.
+
+    Shapes: pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D) -> (...)``.
+    """
+    use_torch = _check_pair(a, b, _FLOATS, pairwise)
+    if use_torch:
+        from . import _torch as T
+
+        return T.dot(a, b, pairwise)
+    ra, rb = _real_view(a), _real_view(b)
+    if not pairwise:
+        return np.einsum("...i,...i->...", ra, rb, dtype=np.float32)
+    out = ra.reshape(-1, ra.shape[-1]) @ rb.reshape(-1, rb.shape[-1]).T
+    return out.reshape(a.shape[:-1] + b.shape[:-1])
+
+
+def norms(x: np.ndarray) -> np.ndarray:
+    """Euclidean norms over the last axis, float32 (complex: of the 2D real form)."""
+    r = _real_view(x)
+    return np.sqrt(np.einsum("...i,...i->...", r, r, dtype=np.float32))
+
+
+def _inv(n: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(n)
+    np.divide(1.0, n, out=out, where=n > 0)
+    return out
+
+
+def cosine(a: Any, b: Any, *, pairwise: bool = True) -> Any:
+    """Cosine similarity in [-1, 1], float32; a zero vector has similarity 0 to everything.
+
+    Shapes: pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D) -> (...)``.
+    """
+    use_torch = _check_pair(a, b, _FLOATS, pairwise)
+    if use_torch:
+        from . import _torch as T
+
+        return T.cosine(a, b, pairwise)
+    d = dot(a, b, pairwise=pairwise)
+    ia, ib = _inv(norms(a)), _inv(norms(b))
+    if not pairwise:
+        return (d * ia * ib).astype(np.float32)
+    return (d * ia.reshape(ia.shape + (1,) * ib.ndim) * ib).astype(np.float32)
+
+
+def similarity(a: Any, b: Any, *, metric: str = "cosine", pairwise: bool = True) -> Any:
+    """Dispatch to ``cosine``, ``dot`` or ``hamming`` by ``metric``."""
+    funcs = {"cosine": cosine, "dot": dot, "hamming": hamming}
+    if metric not in funcs:
+        raise ValueError(f"`metric` must be one of {sorted(funcs)}; got {metric!r}")
+    return funcs[metric](a, b, pairwise=pairwise)
+
+
+# ------------------------------------------------------------------ top-k search
+
+
+def _finish(hd: np.ndarray, hi: np.ndarray, sentinel) -> tuple[np.ndarray, np.ndarray]:
+    """Heaps (sorted) -> float32 distances with +inf and ids with -1 where empty."""
+    empty = hi == _INT64_MAX
+    d = hd.astype(np.float32)
+    d[empty] = np.inf
+    i = hi.copy()
+    i[empty] = -1
+    return d, i
+
+
+def topk_hamming(queries: np.ndarray, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k by Hamming distance, one fused scan + heap selection.
+
+    Parameters are validated uint64 arrays ``(nq, nw)`` and ``(n, nw)``.
+    Returns ``(distances, indices)``: float32 and int64, ``(nq, k)``, sorted
+    ascending, ties to the lower index, padded with inf / -1 when ``k > n``.
+    """
+    nq = queries.shape[0]
+    threads = K.num_threads()
+    if nq >= 2 * threads or items.shape[0] < 4 * threads:
+        hd = np.full((nq, k), _INT32_MAX, np.int32)
+        hi = np.full((nq, k), _INT64_MAX, np.int64)
+        n_groups = min(threads, max(nq, 1))
+        K.hamming_topk_by_queries(queries, items, n_groups, hd, hi)
+    else:
+        n_chunks = threads * 4
+        part_d = np.full((n_chunks, nq, k), _INT32_MAX, np.int32)
+        part_i = np.full((n_chunks, nq, k), _INT64_MAX, np.int64)
+        K.hamming_topk_by_rows(queries, items, n_chunks, part_d, part_i)
+        hd = np.full((nq, k), _INT32_MAX, np.int32)
+        hi = np.full((nq, k), _INT64_MAX, np.int64)
+        K.heaps_merge(part_d, part_i, hd, hi)
+    return _finish(hd, hi, _INT32_MAX)
+
+
+def topk_dense(
+    queries: np.ndarray, items: np.ndarray, k: int, metric: str = "cosine", item_norms: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k for dense vectors: blocked BLAS dot products fused with a heap selection.
+
+    ``metric`` "cosine" gives distances ``1 - cos``, "dot" gives ``-dot``.
+    Shapes and ordering as in ``topk_hamming``.
+    """
+    q = _real_view(queries)
+    nq = q.shape[0]
+    hd = np.full((nq, k), np.inf, np.float32)
+    hi = np.full((nq, k), _INT64_MAX, np.int64)
+    if metric == "cosine":
+        offset = 1.0
+        qs = _inv(norms(queries)).astype(np.float32)
+        xs = _inv(norms(items) if item_norms is None else item_norms).astype(np.float32)
+    else:
+        offset = 0.0
+        qs = np.ones(nq, np.float32)
+        xs = np.ones(items.shape[0], np.float32)
+    for base in range(0, items.shape[0], _BLOCK):
+        block = _real_view(items[base : base + _BLOCK])
+        dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
+        K.topk_from_dots(dots, base, offset, qs, xs, hd, hi)
+    K.heaps_sort(hd, hi)
+    return _finish(hd, hi, np.inf)
+
+
+def knn(model: Any, queries: Any, items: Any, k: int = 1) -> tuple[Any, Any]:
+    """Top-k nearest ``items`` for each query under ``model``'s distance.
+
+    Shapes: ``(nq, w), (n, w) -> (nq, k), (nq, k)``; a single query ``(w,)``
+    gives ``(k,), (k,)``. Distances float32 (lower is better), indices int64.
+    """
+    single = getattr(queries, "ndim", 0) == 1
+    use_torch = same_backend(queries=queries, items=items)
+    queries = model.check(queries, "queries")
+    items = model.check(items, "items")
+    if single:
+        queries = queries[None]
+    if queries.ndim != 2 or items.ndim != 2:
+        raise ValueError(
+            f"`queries` and `items` must be 2-D (n, {model.width}); got {tuple(queries.shape)} and {tuple(items.shape)}"
+        )
+    k = check_k(k, items.shape[0])
+    if queries.shape[0] == 0:
+        raise ValueError(f"`queries` must not be an empty batch; got shape {tuple(queries.shape)}")
+    if use_torch:
+        from . import _torch as T
+
+        d, i = T.knn(model, queries, items, k)
+        return (d[0], i[0]) if single else (d, i)
+    if model.name == "BSC":
+        d, i = topk_hamming(queries, items, k)
+    else:
+        d, i = topk_dense(queries, items, k, "cosine")
+    return (d[0], i[0]) if single else (d, i)

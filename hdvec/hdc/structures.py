@@ -1,0 +1,116 @@
+"""Data structures built from bind, bundle and permute (Torchhd's vocabulary).
+
+Every function takes the model first and plain arrays (NumPy or torch) after;
+sequences run along axis -2: ``x`` is ``(..., n, width)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._backend import is_torch
+from .model import Model
+from .orthogonal import MBAT, Role
+
+
+def _no_mbat(model: Model, what: str) -> None:
+    if isinstance(model, MBAT):
+        raise TypeError(f"{what} binds vector with vector; MBAT binds a Role with a vector (use roles or permute)")
+
+
+def multiset(model: Model, x: Any) -> Any:
+    """Bundle of a set: ``(..., n, width) -> (..., width)``."""
+    return model.bundle(x)
+
+
+def _stack(xs: list[Any]) -> Any:
+    if is_torch(xs[0]):
+        import torch
+
+        return torch.stack(xs, dim=-2)
+    return np.stack(xs, axis=-2)
+
+
+def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
+    """Ordered sequence: element ``i`` of ``n`` is permuted by ``n - 1 - i``.
+
+    ``mode="bundle"``: bundle of the permuted elements (similar to sequences
+    sharing elements at the same positions). ``mode="bind"``: bind chain of
+    them (an exact key; similar only to the same sequence).
+    Shapes: ``(..., n, width) -> (..., width)``.
+    """
+    if mode not in ("bundle", "bind"):
+        raise ValueError(f"`mode` must be 'bundle' or 'bind'; got {mode!r}")
+    x = model.check_batch(x, "x")
+    n = x.shape[-2]
+    parts = [model.permute(x[..., i, :], n - 1 - i) for i in range(n)]
+    if mode == "bundle":
+        return model.bundle(_stack(parts))
+    _no_mbat(model, "sequence(mode='bind')")
+    out = parts[0]
+    for p in parts[1:]:
+        out = model.bind(out, p)
+    return out
+
+
+def ngrams(model: Model, x: Any, n: int = 3) -> Any:
+    """Bundle of all n-grams of a sequence, each n-gram a bind chain of permuted elements.
+
+    Shapes: ``(L, width) -> (width,)`` with ``L >= n``.
+    """
+    _no_mbat(model, "ngrams")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"`n` must be an int >= 1; got {n!r}")
+    x = model.check_batch(x, "x")
+    if x.ndim != 2:
+        raise ValueError(f"`x` must have shape (L, {model.width}); got {tuple(x.shape)}")
+    length = x.shape[0]
+    if length < n:
+        raise ValueError(f"`x` must hold at least n={n} vectors; got {length}")
+    m = length - n + 1
+    out = model.permute(x[0:m], n - 1)
+    for j in range(1, n):
+        out = model.bind(out, model.permute(x[j : j + m], n - 1 - j))
+    return model.bundle(out)
+
+
+def hash_table(model: Model, keys: Any, values: Any) -> Any:
+    """Key-value record: ``bundle_i bind(key_i, value_i)``.
+
+    ``keys`` is ``(n, width)`` (or, for MBAT, a list of n Roles), ``values``
+    ``(n, width)``; returns ``(width,)``. Read a value back with
+    ``model.unbind(record, key)`` and a cleanup.
+    """
+    if isinstance(model, MBAT):
+        if not isinstance(keys, (list, tuple)) or not all(isinstance(k, Role) for k in keys):
+            raise TypeError("for MBAT, `keys` must be a list of Roles from MBAT.role(name)")
+        values = model.check_batch(values, "values")
+        if len(keys) != values.shape[-2]:
+            raise ValueError(f"`keys` and `values` must have the same length; got {len(keys)} and {values.shape[-2]}")
+        return model.bundle(_stack([model.bind(r, values[..., i, :]) for i, r in enumerate(keys)]))
+    keys = model.check_batch(keys, "keys")
+    values = model.check_batch(values, "values")
+    if keys.shape != values.shape:
+        raise ValueError(f"`keys` and `values` must have the same shape; got {tuple(keys.shape)} and {tuple(values.shape)}")
+    return model.bundle(model.bind(keys, values))
+
+
+def graph(model: Model, nodes: Any, edges: Any, *, directed: bool = False) -> Any:
+    """Graph as the bundle of its edges: ``bind(nodes[s], nodes[t])``, or with
+    ``directed=True`` ``bind(nodes[s], permute(nodes[t], 1))``.
+
+    ``nodes`` ``(n_nodes, width)``, ``edges`` ``(n_edges, 2)`` int; returns ``(width,)``.
+    """
+    _no_mbat(model, "graph")
+    nodes = model.check_batch(nodes, "nodes")
+    e = np.asarray(edges.cpu() if is_torch(edges) else edges)
+    if e.ndim != 2 or e.shape[1] != 2 or e.shape[0] == 0 or e.dtype.kind not in "iu":
+        raise ValueError(f"`edges` must be a non-empty (n_edges, 2) integer array; got shape {e.shape}, dtype {e.dtype}")
+    if e.min() < 0 or e.max() >= nodes.shape[0]:
+        raise ValueError(f"`edges` must index nodes in [0, {nodes.shape[0]}); got values in [{e.min()}, {e.max()}]")
+    src, dst = nodes[e[:, 0]], nodes[e[:, 1]]
+    if directed:
+        dst = model.permute(dst, 1)
+    return model.bundle(model.bind(src, dst))

@@ -1,0 +1,1 @@
+"""Quantized nearest-neighbour index (coming next)."""

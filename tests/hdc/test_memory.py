@@ -1,0 +1,124 @@
+import os
+
+import numpy as np
+import pytest
+
+from hdvec import hdc
+from hdvec._io import FormatError
+
+
+def test_add_draws_deterministic_order_free_vectors():
+    m = hdc.BSC(1000, seed=3)
+    a, b = hdc.ItemMemory(m), hdc.ItemMemory(hdc.BSC(1000, seed=3))
+    a.add(["x", "y", 7])
+    b.add([7, "y"])
+    b.add(["x"])
+    for key in ("x", "y", 7):
+        np.testing.assert_array_equal(a[key], b[key])
+    assert not np.array_equal(a["x"], a["y"])
+    assert "7" not in a and 7 in a
+    assert len(a) == 3 and a.keys == ["x", "y", 7]
+    rows = a.add(["y", "z"])  # existing key keeps its row and vector
+    np.testing.assert_array_equal(rows, [1, 3])
+
+
+def test_get_add_missing_and_keyerror():
+    mem = hdc.ItemMemory(hdc.MAP(64, seed=0))
+    with pytest.raises(KeyError, match="'nope' is not in this ItemMemory"):
+        mem.get(["nope"])
+    v = mem.get(["a", "b"], add=True)
+    assert v.shape == (2, 64)
+    np.testing.assert_array_equal(mem.get(["b"]), v[1:])
+
+
+@pytest.mark.parametrize("model", [hdc.BSC(256, seed=1), hdc.MAP(256, dtype="int8", seed=1),
+                                   hdc.FHRR(256, seed=1), hdc.MBAT(256, seed=1)])
+def test_cleanup_finds_noisy_items(model):
+    mem = hdc.ItemMemory(model)
+    mem.add(range(300))
+    x = mem.get([5, 17, 299])
+    noise = model.random(3)
+    noisy = model.bundle(np.stack([x, x, noise], axis=-2))  # two parts signal, one part noise
+    d, i = mem.cleanup(noisy, k=3)
+    np.testing.assert_array_equal(i[:, 0], [5, 17, 299])
+    assert np.all(np.diff(d, axis=1) >= 0)
+    assert mem.lookup(noisy) == [5, 17, 299]
+
+
+def test_add_with_vectors_and_validation():
+    m = hdc.BSC(128, seed=0)
+    mem = hdc.ItemMemory(m)
+    x = m.random(4)
+    mem.add(["a", "b", "c", "d"], x)
+    np.testing.assert_array_equal(mem.vectors, x)
+    with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
+        mem.add(["e", "f"], x)
+    with pytest.raises(TypeError, match="pack_bits"):
+        mem.add(["e"], np.zeros((1, 2), np.int64))
+    with pytest.raises(TypeError, match="keys"):
+        mem.add("abc")
+    with pytest.raises(TypeError, match="float"):
+        mem.add([1.5])
+    with pytest.raises(ValueError, match="non-empty"):
+        hdc.ItemMemory(m).cleanup(x)
+
+
+@pytest.mark.parametrize("model", [hdc.BSC(100, seed=2), hdc.MAP(64, dtype="int8", binarize=True, seed=2),
+                                   hdc.HRR(64, seed=2), hdc.FHRR(64, seed=2), hdc.MBAT(64, seed=2)])
+def test_save_load_roundtrip(tmp_path, model):
+    mem = hdc.ItemMemory(model)
+    mem.add(["a", 1, b"raw", "1"])
+    path = tmp_path / "mem.hdv"
+    mem.save(path)
+    back = hdc.ItemMemory.load(path)
+    assert back.keys == mem.keys and type(back.model) is type(model)
+    assert back.model.config() == model.config()
+    np.testing.assert_array_equal(back.vectors, mem.vectors)
+    back.add(["new"])
+    mem.add(["new"])
+    np.testing.assert_array_equal(back["new"], mem["new"])  # same seed after loading
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_load_detects_truncation_corruption_and_newer_version(tmp_path):
+    mem = hdc.ItemMemory(hdc.BSC(640, seed=0))
+    mem.add(range(50))
+    path = tmp_path / "m.hdv"
+    mem.save(path)
+    raw = path.read_bytes()
+    (tmp_path / "t.hdv").write_bytes(raw[: len(raw) - 100])
+    with pytest.raises(FormatError, match="t.hdv.*truncated"):
+        hdc.ItemMemory.load(tmp_path / "t.hdv")
+    flipped = bytearray(raw)
+    flipped[-10] ^= 0xFF
+    (tmp_path / "c.hdv").write_bytes(bytes(flipped))
+    with pytest.raises(FormatError, match="c.hdv.*checksum"):
+        hdc.ItemMemory.load(tmp_path / "c.hdv")
+    newer = bytearray(raw)
+    newer[8] = 99  # version field
+    (tmp_path / "n.hdv").write_bytes(bytes(newer))
+    with pytest.raises(FormatError, match="newer"):
+        hdc.ItemMemory.load(tmp_path / "n.hdv")
+    (tmp_path / "x.hdv").write_bytes(b"PK\x03\x04 not ours")
+    with pytest.raises(FormatError, match="not an hdvec file"):
+        hdc.ItemMemory.load(tmp_path / "x.hdv")
+    with pytest.raises(FileNotFoundError, match="missing.hdv"):
+        hdc.ItemMemory.load(tmp_path / "missing.hdv")
+
+
+def test_failed_save_keeps_old_file(tmp_path, monkeypatch):
+    mem = hdc.ItemMemory(hdc.BSC(64, seed=0))
+    mem.add(["a"])
+    path = tmp_path / "m.hdv"
+    mem.save(path)
+    before = path.read_bytes()
+    mem.add(["b"])
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        mem.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.hdv"]

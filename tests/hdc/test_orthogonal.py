@@ -1,0 +1,111 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hdvec import hdc
+from hdvec.hdc.orthogonal import hadamard_blocks
+
+
+def models():
+    return [hdc.MBAT(200, seed=0), hdc.MBAT(200, seed=0, structured=True), hdc.MBAT(2048 + 100, seed=1)]
+
+
+@pytest.mark.parametrize("m", models(), ids=["dense", "structured-200", "structured-2148"])
+def test_roles_are_orthogonal(m):
+    q = m.matrix(m.role("a"))
+    np.testing.assert_allclose(q.T @ q, np.eye(m.dim), atol=1e-5)
+    np.testing.assert_allclose(m.matrix(m.role("a").T), q.T, atol=1e-6)
+    x = m.random(3)
+    np.testing.assert_allclose(m.bind(m.role("a"), x), (q @ x.T.astype(np.float64)).T, atol=1e-5)
+
+
+def test_dense_for_small_structured_for_large():
+    assert not hdc.MBAT(1024, seed=0).structured
+    assert hdc.MBAT(10_000, seed=0).structured
+    r = hdc.MBAT(10_000, seed=0).role("k")
+    f = r.factors[0]
+    assert f.matrix is None and f.signs.nbytes + f.perms.nbytes < 1_000_000  # no 400 MB matrix
+
+
+@pytest.mark.parametrize("dim", [1, 2, 7, 64, 100, 1000, 10_000])
+def test_hadamard_blocks_tile_dim(dim):
+    starts, sizes = hadamard_blocks(dim)
+    assert sizes.sum() == dim and starts[0] == 0
+    assert np.all(starts[1:] == np.cumsum(sizes)[:-1])
+    assert all(s & (s - 1) == 0 for s in sizes)
+
+
+@given(seed=st.integers(0, 2**32 - 1), dim=st.integers(1, 300), structured=st.booleans())
+def test_unbind_inverts_bind(seed, dim, structured):
+    m = hdc.MBAT(dim, seed=seed, structured=structured)
+    x = m.random(4)
+    r = m.role(seed % 17)
+    np.testing.assert_allclose(m.unbind(m.bind(r, x), r), x, atol=1e-5)
+    np.testing.assert_allclose(m.bind(m.inverse(r), m.bind(r, x)), x, atol=1e-5)
+
+
+@pytest.mark.parametrize("m", models(), ids=["dense", "structured-200", "structured-2148"])
+def test_100_nested_binds_keep_norm_and_invert(m):
+    x = m.random(1)
+    roles = [m.role(i % 7) for i in range(100)]
+    y = x
+    for r in roles:
+        y = m.bind(r, y)
+    np.testing.assert_allclose(np.linalg.norm(y), np.linalg.norm(x), rtol=1e-5)
+    for r in reversed(roles):
+        y = m.unbind(y, r)
+    np.testing.assert_allclose(y, x, atol=1e-5)
+    # the composed operator does the same in one call
+    comp = m.compose(*roles)
+    np.testing.assert_allclose(m.unbind(m.bind(comp, x), comp), x, atol=1e-5)
+
+
+def test_gaussian_matrices_drift_orthogonal_do_not():
+    """The paper's point: general random matrices make norms drift, orthogonal ones keep them."""
+    m = hdc.MBAT(256, seed=0)
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal((256, 256)) / math.sqrt(256)
+    x = m.random(1)[0].astype(np.float64)
+    y = x.copy()
+    for _ in range(100):
+        y = g @ y
+    assert abs(np.linalg.norm(y) / np.linalg.norm(x) - 1) > 0.1  # about 2x with this seed
+    q = m.matrix(m.role("r"))
+    z = x.copy()
+    for _ in range(100):
+        z = q @ z
+    assert abs(np.linalg.norm(z) / np.linalg.norm(x) - 1) < 1e-6
+
+
+@pytest.mark.parametrize("m", models(), ids=["dense", "structured-200", "structured-2148"])
+def test_compose_is_non_commutative_and_associative(m):
+    a, b = m.role("a"), m.role("b")
+    x = m.random(1)
+    ab = m.bind(m.compose(a, b), x)
+    np.testing.assert_allclose(ab, m.bind(a, m.bind(b, x)), atol=1e-5)
+    ba = m.bind(m.compose(b, a), x)
+    assert abs(m.similarity(ab, ba)[0, 0]) < 5 / math.sqrt(m.dim)
+    # bound vector quasi-orthogonal to its input
+    assert abs(m.similarity(m.bind(a, x), x)[0, 0]) < 5 / math.sqrt(m.dim)
+
+
+def test_roles_are_deterministic_per_name():
+    m1, m2 = hdc.MBAT(3000, seed=5), hdc.MBAT(3000, seed=5)
+    x = m1.random(2)
+    np.testing.assert_array_equal(m1.bind(m1.role("key"), x), m2.bind(m2.role("key"), x))
+    assert not np.allclose(m1.bind(m1.role("key"), x), m1.bind(m1.role("other"), x))
+    assert m1.role("key") is m1.role("key")  # cached
+
+
+def test_mbat_bad_inputs():
+    m = hdc.MBAT(64, seed=0)
+    x = m.random(2)
+    with pytest.raises(TypeError, match="Role"):
+        m.bind(x, x)
+    with pytest.raises(ValueError, match="dim 64"):
+        m.bind(hdc.MBAT(32, seed=0).role("a"), x)
+    with pytest.raises(ValueError, match="at least one Role"):
+        m.compose()

@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hdvec import hdc
+from hdvec.hdc import _kernels as K
+from tests import reference as ref
+
+
+def test_cosine_and_dot_match_reference(rng):
+    a = rng.standard_normal((7, 33)).astype(np.float32)
+    b = rng.standard_normal((5, 33)).astype(np.float32)
+    np.testing.assert_allclose(hdc.cosine(a, b), ref.cosine(a, b), atol=1e-5)
+    np.testing.assert_allclose(hdc.dot(a, b), a.astype(np.float64) @ b.T, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(hdc.cosine(a[:5], b, pairwise=False), np.diag(ref.cosine(a[:5], b)), atol=1e-5)
+    np.testing.assert_allclose(hdc.dot(a[:5], b, pairwise=False), np.einsum("ij,ij->i", a[:5], b), rtol=1e-5)
+    c = (rng.standard_normal((4, 9)) + 1j * rng.standard_normal((4, 9))).astype(np.complex64)
+    np.testing.assert_allclose(hdc.cosine(c, c[:2]), ref.cosine(c, c[:2]), atol=1e-5)
+    assert hdc.cosine(a[0], b).shape == (5,)
+    assert hdc.cosine(a.reshape(7, 1, 33), b).shape == (7, 1, 5)
+
+
+def test_zero_vector_cosine_is_zero():
+    a = np.zeros((1, 8), np.float32)
+    b = np.ones((2, 8), np.float32)
+    np.testing.assert_array_equal(hdc.cosine(a, b), 0.0)
+
+
+def test_similarity_dispatch():
+    m = hdc.BSC(100, seed=0)
+    x = m.random(3)
+    np.testing.assert_array_equal(hdc.similarity(x, x, metric="hamming"), hdc.hamming(x, x))
+    with pytest.raises(ValueError, match="metric"):
+        hdc.similarity(x, x, metric="l3")
+
+
+def _check_topk(d, i, dist, k):
+    rd, ri = ref.topk(dist, k)
+    np.testing.assert_array_equal(i, ri)
+    np.testing.assert_allclose(d, rd, rtol=1e-5, atol=1e-5)
+
+
+@given(seed=st.integers(0, 2**32 - 1), nq=st.integers(1, 12), n=st.integers(1, 300), k=st.integers(1, 20),
+       dim=st.sampled_from([7, 64, 200]))
+def test_bsc_knn_matches_bruteforce_with_ties(seed, nq, n, k, dim):
+    m = hdc.BSC(dim, seed=seed)
+    items = m.random(n)
+    items[n // 2 :] = items[: n - n // 2]  # duplicated rows force exact ties
+    q = m.random(nq)
+    d, i = m.cleanup(q, items, k)
+    assert d.dtype == np.float32 and i.dtype == np.int64 and d.shape == (nq, k)
+    _check_topk(d, i, ref.hamming(q, items).astype(np.float64), k)
+
+
+@pytest.mark.parametrize("nq", [1, 3, 64])
+def test_bsc_knn_both_parallel_strategies(nq):
+    m = hdc.BSC(1000, seed=nq)
+    items = m.random(5000)
+    q = m.random(nq)
+    dist = ref.hamming(q, items).astype(np.float64)
+    _check_topk(*m.cleanup(q, items, 10), dist, 10)
+    # force the other strategy explicitly
+    i32, i64 = np.iinfo(np.int32).max, np.iinfo(np.int64).max
+    hd, hi = np.full((nq, 10), i32, np.int32), np.full((nq, 10), i64, np.int64)
+    K.hamming_topk_by_queries(q, items, 2, hd, hi)
+    _check_topk(hd.astype(np.float32), hi, dist, 10)
+    pd, pi = np.full((5, nq, 10), i32, np.int32), np.full((5, nq, 10), i64, np.int64)
+    K.hamming_topk_by_rows(q, items, 5, pd, pi)
+    hd.fill(i32)
+    hi.fill(i64)
+    K.heaps_merge(pd, pi, hd, hi)
+    _check_topk(hd.astype(np.float32), hi, dist, 10)
+
+
+@given(seed=st.integers(0, 2**32 - 1), nq=st.integers(1, 8), n=st.integers(1, 5000), k=st.integers(1, 12))
+def test_dense_knn_matches_bruteforce(seed, nq, n, k):
+    m = hdc.MAP(64, dtype="int8", seed=seed)  # integer dots: many exact ties
+    items = m.random(n)
+    q = m.random(nq)
+    d, i = m.cleanup(q, items, k)
+    dist = 1.0 - ref.cosine(q, items)
+    rd, ri = ref.topk(np.round(dist, 6), k)
+    np.testing.assert_array_equal(i, ri)
+    np.testing.assert_allclose(d, rd, atol=1e-5)
+
+
+@pytest.mark.parametrize("model", [hdc.HRR(50, seed=1), hdc.FHRR(50, seed=1), hdc.MBAT(50, seed=1),
+                                   hdc.MAP(50, seed=1)])
+def test_knn_other_models(model):
+    items = model.random(500)
+    q = model.random(6)
+    d, i = model.cleanup(q, items, 7)
+    _check_topk(d, i, 1.0 - ref.cosine(q, items), 7)
+    d1, i1 = model.cleanup(q[0], items, 7)  # single query
+    assert d1.shape == (7,)
+    np.testing.assert_array_equal(i1, i[0])
+
+
+def test_knn_pads_when_k_exceeds_items():
+    m = hdc.BSC(64, seed=0)
+    d, i = m.cleanup(m.random(2), m.random(3), 5)
+    assert np.all(i[:, 3:] == -1) and np.all(np.isinf(d[:, 3:]))
+    assert np.all(i[:, :3] >= 0)
+    m2 = hdc.MAP(64, seed=0)
+    d, i = m2.cleanup(m2.random(2), m2.random(3), 5)
+    assert np.all(i[:, 3:] == -1) and np.all(np.isinf(d[:, 3:]))
