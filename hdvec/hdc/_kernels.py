@@ -20,20 +20,17 @@ _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @intrinsic
-def _ctpop(typingctx, x):
-    """LLVM ``ctpop`` on a uint64 (one VPOPCNTQ/POPCNT instruction)."""
+def popcount_u64(typingctx, x):
+    """Set bits of one uint64 word: LLVM ``ctpop``, one POPCNT (VPOPCNTQ when vectorized).
+
+    The single popcount helper of hdvec; every Hamming kernel uses it.
+    """
     sig = types.uint64(types.uint64)
 
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
 
     return sig, codegen
-
-
-@njit(cache=True, nogil=True, inline="always")
-def popcount_u64(x):
-    """Number of set bits of one uint64 word."""
-    return _ctpop(np.uint64(x))
 
 
 @njit(cache=True, nogil=True)
@@ -50,7 +47,7 @@ def popcount_rows(x, out):
 def _hamming_row(a, b):
     s = _U0
     for w in range(a.shape[0]):
-        s += _ctpop(a[w] ^ b[w])
+        s += popcount_u64(a[w] ^ b[w])
     return np.int64(s)
 
 
@@ -85,17 +82,16 @@ def _worse(d1, i1, d2, i2):
 
 
 @njit(cache=True, nogil=True)
-def heap_replace_top(hd, hi, d, i):
-    """Replace the worst entry of the max-heap (hd, hi) by (d, i) and sift down."""
-    k = hd.shape[0]
+def _sift_down(hd, hi, d, i, end):
+    """Put (d, i) at the root of the max-heap hd[:end], hi[:end] and sift it down."""
     pos = 0
     while True:
         left = 2 * pos + 1
-        if left >= k:
+        if left >= end:
             break
         right = left + 1
         child = left
-        if right < k and _worse(hd[right], hi[right], hd[left], hi[left]):
+        if right < end and _worse(hd[right], hi[right], hd[left], hi[left]):
             child = right
         if _worse(hd[child], hi[child], d, i):
             hd[pos] = hd[child]
@@ -108,30 +104,18 @@ def heap_replace_top(hd, hi, d, i):
 
 
 @njit(cache=True, nogil=True)
+def heap_replace_top(hd, hi, d, i):
+    """Replace the worst entry of the max-heap (hd, hi) by (d, i)."""
+    _sift_down(hd, hi, d, i, hd.shape[0])
+
+
+@njit(cache=True, nogil=True)
 def heap_sort(hd, hi):
     """Sort a max-heap in place into ascending (distance, index) order."""
-    k = hd.shape[0]
-    for end in range(k - 1, 0, -1):
+    for end in range(hd.shape[0] - 1, 0, -1):
         d, i = hd[end], hi[end]
         hd[end], hi[end] = hd[0], hi[0]
-        # sift (d, i) down in hd[:end]
-        pos = 0
-        while True:
-            left = 2 * pos + 1
-            if left >= end:
-                break
-            right = left + 1
-            child = left
-            if right < end and _worse(hd[right], hi[right], hd[left], hi[left]):
-                child = right
-            if _worse(hd[child], hi[child], d, i):
-                hd[pos] = hd[child]
-                hi[pos] = hi[child]
-                pos = child
-            else:
-                break
-        hd[pos] = d
-        hi[pos] = i
+        _sift_down(hd, hi, d, i, end)
 
 
 @njit(cache=True, nogil=True)
@@ -181,10 +165,10 @@ def _hamming_topk_range(q, x, q0, q1, x0, x1, hd, hi):
                 s3 = _U0
                 for w in range(nw):
                     v = xj[w]
-                    s0 += _ctpop(v ^ a0[w])
-                    s1 += _ctpop(v ^ a1[w])
-                    s2 += _ctpop(v ^ a2[w])
-                    s3 += _ctpop(v ^ a3[w])
+                    s0 += popcount_u64(v ^ a0[w])
+                    s1 += popcount_u64(v ^ a1[w])
+                    s2 += popcount_u64(v ^ a2[w])
+                    s3 += popcount_u64(v ^ a3[w])
                 if np.int32(s0) < hd[qa, 0]:
                     heap_replace_top(hd[qa], hi[qa], np.int32(s0), j)
                 if np.int32(s1) < hd[qa + 1, 0]:
@@ -382,37 +366,24 @@ def weighted_majority_bits(x, weights, tiebreak, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def sum_rows_int8(x, out):
-    """out (B, D) int32 = x (B, n, D) int8 summed over axis 1."""
+def sum_rows(x, out):
+    """out (B, D) = x (B, n, D) summed over axis 1, accumulated in out's dtype.
+
+    int8 -> int32 (MAP-I bundles) and float32 -> float32. Columns go in blocks
+    of 1024 so each block of ``out`` stays in L1 while the rows stream by.
+    """
     nbatch, n, dim = x.shape
     n_blocks = (dim + 1023) // 1024
     for task in prange(nbatch * n_blocks):
         b = task // n_blocks
         c0 = (task % n_blocks) * 1024
         c1 = min(c0 + 1024, dim)
-        acc = np.zeros(c1 - c0, dtype=np.int32)
+        acc = out[b, c0:c1]
+        acc[:] = 0
         for r in range(n):
-            for c in range(c0, c1):
-                acc[c - c0] += x[b, r, c]
-        for c in range(c0, c1):
-            out[b, c] = acc[c - c0]
-
-
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def sum_rows_f32(x, out):
-    """out (B, D) float32 = x (B, n, D) float32 summed over axis 1 (float32 accumulation)."""
-    nbatch, n, dim = x.shape
-    n_blocks = (dim + 1023) // 1024
-    for task in prange(nbatch * n_blocks):
-        b = task // n_blocks
-        c0 = (task % n_blocks) * 1024
-        c1 = min(c0 + 1024, dim)
-        acc = np.zeros(c1 - c0, dtype=np.float32)
-        for r in range(n):
-            for c in range(c0, c1):
-                acc[c - c0] += x[b, r, c]
-        for c in range(c0, c1):
-            out[b, c] = acc[c - c0]
+            row = x[b, r, c0:c1]
+            for c in range(c1 - c0):
+                acc[c] += row[c]
 
 
 @njit(cache=True, nogil=True)

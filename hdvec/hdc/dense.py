@@ -42,12 +42,9 @@ class DenseModel(Model):
             return np.einsum("...nd,n->...d", x, w.astype(np.float32), dtype=out_dtype)
         lead = x.shape[:-2]
         xs = x.reshape((-1, n, x.shape[-1]))
-        if x.dtype == np.int8:
-            out = np.empty((xs.shape[0], x.shape[-1]), np.int32)
-            K.sum_rows_int8(xs, out)
-        elif x.dtype == np.float32:
-            out = np.empty((xs.shape[0], x.shape[-1]), np.float32)
-            K.sum_rows_f32(xs, out)
+        if x.dtype in (np.int8, np.float32):
+            out = np.empty((xs.shape[0], x.shape[-1]), np.int32 if x.dtype == np.int8 else np.float32)
+            K.sum_rows(xs, out)
         else:
             out = xs.sum(axis=1, dtype=np.int32 if x.dtype.kind in "iu" else x.dtype)
         return out.reshape(lead + (x.shape[-1],))
