@@ -52,20 +52,6 @@ def _hamming_row(a, b):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def hamming_pairwise(a, b, out):
-    """out[i, j] = Hamming(a[i], b[j]); a (n, nw), b (m, nw) uint64, out (n, m) int32."""
-    n, m = a.shape[0], b.shape[0]
-    if n >= m:
-        for i in prange(n):
-            for j in range(m):
-                out[i, j] = _hamming_row(a[i], b[j])
-    else:
-        for j in prange(m):
-            for i in range(n):
-                out[i, j] = _hamming_row(a[i], b[j])
-
-
-@njit(cache=True, nogil=True, parallel=True)
 def hamming_rowwise(a, b, out):
     """out[i] = Hamming(a[i], b[i]); a, b (n, nw) uint64, out (n,) int32."""
     for i in prange(a.shape[0]):
@@ -149,41 +135,81 @@ _TILE = 64  # database rows per tile (80 KB at D = 10,000): stays in L2 while qu
 
 
 @njit(cache=True, nogil=True)
-def _hamming_topk_range(q, x, q0, q1, x0, x1, hd, hi):
-    """Fold rows x[x0:x1] into the heaps of queries q[q0:q1] (heaps hd/hi rows q0..q1)."""
+def _hamming_tile(q, qa, nqb, x, t0, t1, dist):
+    """dist[r, j - t0] = Hamming(q[qa + r], x[j]) for r < nqb <= 4 and t0 <= j < t1."""
     nw = q.shape[1]
+    if nqb == _QB:
+        a0, a1, a2, a3 = q[qa], q[qa + 1], q[qa + 2], q[qa + 3]
+        for j in range(t0, t1):
+            xj = x[j]
+            s0 = _U0
+            s1 = _U0
+            s2 = _U0
+            s3 = _U0
+            for w in range(nw):
+                v = xj[w]
+                s0 += popcount_u64(v ^ a0[w])
+                s1 += popcount_u64(v ^ a1[w])
+                s2 += popcount_u64(v ^ a2[w])
+                s3 += popcount_u64(v ^ a3[w])
+            dist[0, j - t0] = s0
+            dist[1, j - t0] = s1
+            dist[2, j - t0] = s2
+            dist[3, j - t0] = s3
+    else:
+        for r in range(nqb):
+            for j in range(t0, t1):
+                dist[r, j - t0] = _hamming_row(q[qa + r], x[j])
+
+
+@njit(cache=True, nogil=True)
+def _hamming_pairwise_range(q, x, q0, q1, x0, x1, out):
+    """out[i, j] = Hamming(q[i], x[j]) for q0 <= i < q1, x0 <= j < x1, tile by tile."""
+    dist = np.empty((_QB, _TILE), np.int32)
     for t0 in range(x0, x1, _TILE):
         t1 = min(t0 + _TILE, x1)
-        qa = q0
-        while qa + _QB <= q1:
-            a0, a1, a2, a3 = q[qa], q[qa + 1], q[qa + 2], q[qa + 3]
-            for j in range(t0, t1):
-                xj = x[j]
-                s0 = _U0
-                s1 = _U0
-                s2 = _U0
-                s3 = _U0
-                for w in range(nw):
-                    v = xj[w]
-                    s0 += popcount_u64(v ^ a0[w])
-                    s1 += popcount_u64(v ^ a1[w])
-                    s2 += popcount_u64(v ^ a2[w])
-                    s3 += popcount_u64(v ^ a3[w])
-                if np.int32(s0) < hd[qa, 0]:
-                    heap_replace_top(hd[qa], hi[qa], np.int32(s0), j)
-                if np.int32(s1) < hd[qa + 1, 0]:
-                    heap_replace_top(hd[qa + 1], hi[qa + 1], np.int32(s1), j)
-                if np.int32(s2) < hd[qa + 2, 0]:
-                    heap_replace_top(hd[qa + 2], hi[qa + 2], np.int32(s2), j)
-                if np.int32(s3) < hd[qa + 3, 0]:
-                    heap_replace_top(hd[qa + 3], hi[qa + 3], np.int32(s3), j)
-            qa += _QB
-        for qq in range(qa, q1):
-            a0 = q[qq]
-            for j in range(t0, t1):
-                s = np.int32(_hamming_row(a0, x[j]))
-                if s < hd[qq, 0]:
-                    heap_replace_top(hd[qq], hi[qq], s, j)
+        for qa in range(q0, q1, _QB):
+            nqb = min(_QB, q1 - qa)
+            _hamming_tile(q, qa, nqb, x, t0, t1, dist)
+            for r in range(nqb):
+                out[qa + r, t0:t1] = dist[r, : t1 - t0]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_pairwise(q, x, n_parts, by_rows, out):
+    """out (nq, n) int32 = pairwise Hamming of q (nq, nw) and x (n, nw) uint64.
+
+    Work is split into ``n_parts`` ranges of queries, or of database rows when
+    ``by_rows`` (few queries); each part runs tile by tile.
+    """
+    nq, nx = q.shape[0], x.shape[0]
+    total = nx if by_rows else nq
+    per = (total + n_parts - 1) // n_parts
+    for p in prange(n_parts):
+        a = p * per
+        b = min(a + per, total)
+        if a < b:
+            if by_rows:
+                _hamming_pairwise_range(q, x, 0, nq, a, b, out)
+            else:
+                _hamming_pairwise_range(q, x, a, b, 0, nx, out)
+
+
+@njit(cache=True, nogil=True)
+def _hamming_topk_range(q, x, q0, q1, x0, x1, hd, hi):
+    """Fold rows x[x0:x1] into the heaps of queries q[q0:q1] (heaps hd/hi rows q0..q1)."""
+    dist = np.empty((_QB, _TILE), np.int32)
+    for t0 in range(x0, x1, _TILE):
+        t1 = min(t0 + _TILE, x1)
+        for qa in range(q0, q1, _QB):
+            nqb = min(_QB, q1 - qa)
+            _hamming_tile(q, qa, nqb, x, t0, t1, dist)
+            for r in range(nqb):
+                hdq = hd[qa + r]
+                hiq = hi[qa + r]
+                for j in range(t1 - t0):
+                    if dist[r, j] < hdq[0]:
+                        heap_replace_top(hdq, hiq, dist[r, j], t0 + j)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -384,6 +410,19 @@ def sum_rows(x, out):
             row = x[b, r, c0:c1]
             for c in range(c1 - c0):
                 acc[c] += row[c]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def roll_rows(x, shift, out):
+    """out[r] = np.roll(x[r], shift) for x, out (n, D); 0 <= shift < D."""
+    n, dim = x.shape
+    for r in prange(n):
+        src = x[r]
+        dst = out[r]
+        for j in range(dim - shift):
+            dst[j + shift] = src[j]
+        for j in range(shift):
+            dst[j] = src[dim - shift + j]
 
 
 @njit(cache=True, nogil=True)

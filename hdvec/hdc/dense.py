@@ -55,7 +55,10 @@ class DenseModel(Model):
         s = self.check_shift(shifts)
         if is_torch(x):
             return torch_module().roll(x, s, dims=-1)
-        return np.roll(x, s, axis=-1)
+        out = np.empty_like(x)
+        if x.size:
+            K.roll_rows(x.reshape(-1, self.dim), s % self.dim, out.reshape(-1, self.dim))
+        return out
 
     def similarity(self, a: Any, b: Any) -> Any:
         """Pairwise cosine similarity, float32. Shapes: ``(*A, D), (*B, D) -> (*A, *B)``."""

@@ -77,7 +77,8 @@ def hamming(a: Any, b: Any, *, pairwise: bool = True) -> Any:
     a2 = a.reshape(-1, a.shape[-1])
     b2 = b.reshape(-1, b.shape[-1])
     out = np.empty((a2.shape[0], b2.shape[0]), np.int32)
-    K.hamming_pairwise(a2, b2, out)
+    by_rows = a2.shape[0] < 2 * K.num_threads()
+    K.hamming_pairwise(a2, b2, K.num_threads() * (4 if by_rows else 1), by_rows, out)
     return out.reshape(a.shape[:-1] + b.shape[:-1])
 
 
