@@ -76,8 +76,30 @@ def check_k(k: object, n: int, name: str = "k") -> int:
     return int(k)
 
 
+# float width -> (unsigned view, exponent mask, lowest exponent bit, sign bit)
+_EXPONENT = {
+    4: (np.uint32, np.uint32(0x7F800000), np.uint32(0x00800000), np.uint32(0x80000000)),
+    8: (np.uint64, np.uint64(0x7FF0000000000000), np.uint64(0x0010000000000000), np.uint64(1 << 63)),
+}
+
+
 def check_finite(x: np.ndarray, name: str) -> None:
-    if x.dtype.kind in "fc" and x.size and not np.isfinite(x).all():
+    """ValueError when a float or complex array holds NaN or inf.
+
+    Large contiguous float32/float64 (and complex) arrays are checked by one
+    parallel pass over their exponent bits, without temporaries.
+    """
+    if x.dtype.kind not in "fc" or not x.size:
+        return
+    item = x.dtype.itemsize // (2 if x.dtype.kind == "c" else 1)
+    if x.size >= 1 << 16 and item in _EXPONENT and x.flags.c_contiguous:
+        from ._kernels import exponent_overflow
+
+        view, mask, inc, sign = _EXPONENT[item]
+        finite = not (exponent_overflow(x.reshape(-1).view(view), mask, inc) & sign)
+    else:
+        finite = bool(np.isfinite(x).all())
+    if not finite:
         raise ValueError(f"`{name}` must contain only finite values; got NaN or inf")
 
 

@@ -142,7 +142,7 @@ class ItemMemory:
             if self._device_cache is None or self._device_cache[0] != dev:
                 self._device_cache = (dev, to_device(self.vectors, dev))
             items = self._device_cache[1]
-        return knn(self.model, queries, items, k)
+        return knn(self.model, queries, items, k, check_items=False)
 
     def lookup(self, queries: Any) -> list[Any]:
         """The key of the nearest stored vector for each query."""

@@ -98,8 +98,9 @@ class Model:
                 if not bool(torch.isfinite(x).all()):
                     raise ValueError(f"`{name}` must contain only finite values; got NaN or inf")
             return x.contiguous()
+        x = np.ascontiguousarray(x)
         check_finite(x, name)
-        return np.ascontiguousarray(x)
+        return x
 
     def check_pair(self, a: Any, b: Any, names=("a", "b"), dtypes=None) -> tuple[Any, Any, bool]:
         """Validate two batches of one backend; returns (a, b, use_torch)."""

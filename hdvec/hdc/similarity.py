@@ -202,16 +202,18 @@ def topk_dense(
     return _finish(hd, hi, np.inf)
 
 
-def knn(model: Any, queries: Any, items: Any, k: int = 1) -> tuple[Any, Any]:
+def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool = True) -> tuple[Any, Any]:
     """Top-k nearest ``items`` for each query under ``model``'s distance.
 
     Shapes: ``(nq, w), (n, w) -> (nq, k), (nq, k)``; a single query ``(w,)``
     gives ``(k,), (k,)``. Distances float32 (lower is better), indices int64.
+    ``check_items=False`` skips re-validating items an ItemMemory already checked.
     """
     single = getattr(queries, "ndim", 0) == 1
     use_torch = same_backend(queries=queries, items=items)
     queries = model.check(queries, "queries")
-    items = model.check(items, "items")
+    if check_items:
+        items = model.check(items, "items")
     if single:
         queries = queries[None]
     if queries.ndim != 2 or items.ndim != 2:

@@ -83,3 +83,21 @@ def test_empty_batches_and_wrong_shapes():
         hdc.cosine(np.ones((2, 3), np.float32), np.ones((2, 4), np.float32))
     with pytest.raises(ValueError, match="broadcastable"):
         hdc.dot(np.ones((2, 3), np.float32), np.ones((4, 3), np.float32), pairwise=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_large_array_finite_check_catches_every_position(dtype):
+    """Arrays >= 65,536 values take the exponent-bit kernel; it must match np.isfinite."""
+    from hdvec._validation import check_finite
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 300)).astype(dtype)
+    big = np.finfo(x.real.dtype).max
+    x.flat[:3] = [big, -big, np.finfo(x.real.dtype).tiny / 2]  # finite extremes and a subnormal
+    check_finite(x, "x")
+    for pos in (0, 1, 4567, x.size - 1):
+        for bad in (np.nan, np.inf, -np.inf):
+            y = x.copy()
+            y.flat[pos] = bad if y.dtype.kind == "f" else complex(0.0, bad)
+            with pytest.raises(ValueError, match="`y` must contain only finite"):
+                check_finite(y, "y")
