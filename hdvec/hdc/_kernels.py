@@ -391,25 +391,72 @@ def weighted_majority_bits(x, weights, tiebreak, out):
 # ------------------------------------------------------------ dense helpers
 
 
+@njit(cache=True, nogil=True)
+def _add_rows(x, r0, r1, acc):
+    """acc (D,) += x[r0:r1].sum(0): four rows per pass over ``acc``, so the
+    accumulator is loaded and stored once per four rows streamed."""
+    dim = acc.shape[0]
+    r = r0
+    while r + 4 <= r1:
+        a, b, c, d = x[r], x[r + 1], x[r + 2], x[r + 3]
+        for j in range(dim):
+            acc[j] += (acc.dtype.type(a[j]) + acc.dtype.type(b[j])) + (acc.dtype.type(c[j]) + acc.dtype.type(d[j]))
+        r += 4
+    for rr in range(r, r1):
+        row = x[rr]
+        for j in range(dim):
+            acc[j] += row[j]
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def sum_rows(x, out):
+def sum_rows(x, threads, out):
     """out (B, D) = x (B, n, D) summed over axis 1, accumulated in out's dtype.
 
-    int8 -> int32 (MAP-I bundles) and float32 -> float32. Columns go in blocks
-    of 1024 so each block of ``out`` stays in L1 while the rows stream by.
+    int8 -> int32 (MAP-I bundles) and float32 -> float32. Many bundles go in
+    parallel over B; one bundle splits its rows over ``threads`` (each streams
+    a contiguous range into its own partial sum), then the partials are added.
     """
     nbatch, n, dim = x.shape
-    n_blocks = (dim + 1023) // 1024
-    for task in prange(nbatch * n_blocks):
-        b = task // n_blocks
-        c0 = (task % n_blocks) * 1024
-        c1 = min(c0 + 1024, dim)
-        acc = out[b, c0:c1]
-        acc[:] = 0
-        for r in range(n):
-            row = x[b, r, c0:c1]
-            for c in range(c1 - c0):
-                acc[c] += row[c]
+    if nbatch >= threads or n < 4 * threads:
+        for b in prange(nbatch):
+            out[b, :] = 0
+            _add_rows(x[b], 0, n, out[b])
+    else:
+        per = (n + threads - 1) // threads
+        partial = np.zeros((threads, dim), dtype=out.dtype)
+        for b in range(nbatch):
+            partial[:, :] = 0
+            for t in prange(threads):
+                _add_rows(x[b], min(n, t * per), min(n, (t + 1) * per), partial[t])
+            out[b, :] = 0
+            for t in range(threads):
+                for j in range(dim):
+                    out[b, j] += partial[t, j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def mul_rows_f32(a, b, out):
+    """out = a * b for float32 a (n, D) and b (n, D) or (1, D) (broadcast).
+
+    Returns the number of rows whose product holds inf or NaN, found in the
+    same pass (exponent-bit test of each output row while it is in cache).
+    """
+    n, dim = a.shape
+    one = b.shape[0] == 1
+    bad = 0
+    for r in prange(n):
+        br = b[0] if one else b[r]
+        ar = a[r]
+        o = out[r]
+        for j in range(dim):
+            o[j] = ar[j] * br[j]
+        bits = o.view(np.uint32)
+        acc = np.uint32(0)
+        for j in range(dim):
+            acc |= (bits[j] & np.uint32(0x7F800000)) + np.uint32(0x00800000)
+        if acc >> np.uint32(31):
+            bad += 1
+    return bad
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -142,7 +142,7 @@ class BSC(Model):
     def width(self) -> int:
         return self.n_words
 
-    def check(self, x: Any, name: str, dtypes=None) -> Any:
+    def check(self, x: Any, name: str, dtypes=None, finite: bool = True) -> Any:
         check_words(x, self.dim, name)
         return super().check(x, name)
 

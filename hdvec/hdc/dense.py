@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch, torch_module
-from .._validation import Seed
+from .._validation import Seed, check_finite
 from . import _kernels as K
 from .binary import n_words, tail_mask, unpack_bits
 from .model import Model
@@ -25,6 +25,21 @@ def gaussian(rng: np.random.Generator, shape: tuple[int, ...], dim: int) -> np.n
 
 class DenseModel(Model):
     """Shared dense behaviour: sum bundling, cyclic-shift permutation, cosine."""
+
+    def _bundle_sum(self, x: Any, weights: Any) -> Any:
+        """Validate ``x`` and sum it over axis -2; NaN/inf found in the (small) result.
+
+        A NaN or inf anywhere in the input makes its column's sum non-finite,
+        so one test of the output replaces a pass over the input.
+        """
+        x = self.check_batch(x, "x", finite=False)
+        s = self._sum(x, weights)
+        if not is_torch(s):
+            try:
+                check_finite(s, "x")
+            except ValueError:
+                raise ValueError("`x` must contain only finite values; got NaN or inf (or a sum overflowed)") from None
+        return s
 
     def _sum(self, x: Any, weights: Any) -> Any:
         """Sum (or weighted sum) over axis -2 of a validated batch.
@@ -44,7 +59,7 @@ class DenseModel(Model):
         xs = x.reshape((-1, n, x.shape[-1]))
         if x.dtype in (np.int8, np.float32):
             out = np.empty((xs.shape[0], x.shape[-1]), np.int32 if x.dtype == np.int8 else np.float32)
-            K.sum_rows(xs, out)
+            K.sum_rows(xs, K.num_threads(), out)
         else:
             out = xs.sum(axis=1, dtype=np.int32 if x.dtype.kind in "iu" else x.dtype)
         return out.reshape(lead + (x.shape[-1],))
@@ -112,15 +127,36 @@ class MAP(DenseModel):
         bip = unpack_bits(words, self.dim, bipolar=True)
         return bip if self.dtype == "int8" else bip.astype(np.float32)
 
+    def _multiply(self, a: Any, b: Any, names: tuple[str, str]) -> Any:
+        """Elementwise product with broadcasting; float32 rows go through one fused
+        multiply + NaN/inf test in Numba (two threads, no separate validation pass)."""
+        fused = not is_torch(a) and self.dtype == "float32"
+        a, b, _ = self.check_pair(a, b, names, finite=not fused)
+        if not fused:
+            return a * b
+        if a.ndim == 2 and b.ndim == 2 and b.shape[0] in (1, a.shape[0]):
+            x, y = a, b
+        elif a.ndim == 2 and b.ndim == 2 and a.shape[0] == 1:
+            x, y = b, a
+        elif b.ndim == 1 and a.ndim >= 1:
+            x, y = a.reshape(-1, self.dim), b[None]
+        else:  # other broadcasts: NumPy, then the same test on the result
+            out = a * b
+            check_finite(out, f"{names[0]}` and `{names[1]}")
+            return out
+        out = np.empty(x.shape, np.float32)
+        if K.mul_rows_f32(x, y, out):
+            raise ValueError(f"`{names[0]}` and `{names[1]}` must contain only finite values; got NaN or inf "
+                             "(or their product overflowed)")
+        return out.reshape(np.broadcast_shapes(a.shape, b.shape))
+
     def bind(self, a: Any, b: Any) -> Any:
         """Elementwise product; broadcasts. ``(..., D), (..., D) -> (..., D)``."""
-        a, b, _ = self.check_pair(a, b)
-        return a * b
+        return self._multiply(a, b, ("a", "b"))
 
     def unbind(self, c: Any, b: Any) -> Any:
         """Multiply by ``b`` again: exact for bipolar ``b`` (b * b = 1)."""
-        c, b, _ = self.check_pair(c, b, ("c", "b"))
-        return c * b
+        return self._multiply(c, b, ("c", "b"))
 
     def inverse(self, a: Any) -> Any:
         """A bipolar vector is its own inverse under elementwise product (a copy)."""
@@ -133,11 +169,10 @@ class MAP(DenseModel):
         Shapes: ``(..., n, D) -> (..., D)``. int8 input sums to int32; float32
         stays float32. ``binarize`` overrides the model's setting for one call.
         """
-        x = self.check_batch(x, "x")
-        s = self._sum(x, weights)
+        s = self._bundle_sum(x, weights)
         if not (self.binarize if binarize is None else binarize):
             return s
-        if is_torch(x):
+        if is_torch(s):
             from . import _torch as T
 
             return T.sign_tiebreak(s, self.tiebreak, self.dtype)
@@ -197,7 +232,7 @@ class HRR(DenseModel):
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
         """Sum over axis -2. Shapes: ``(..., n, D) -> (..., D)`` float32."""
-        return self._sum(self.check_batch(x, "x"), weights)
+        return self._bundle_sum(x, weights)
 
 
 class FHRR(DenseModel):
@@ -226,4 +261,4 @@ class FHRR(DenseModel):
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
         """Complex sum over axis -2. Shapes: ``(..., n, D) -> (..., D)``."""
-        return self._sum(self.check_batch(x, "x"), weights)
+        return self._bundle_sum(x, weights)

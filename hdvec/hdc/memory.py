@@ -12,6 +12,7 @@ from .._backend import is_torch, to_device, to_numpy
 from .._io import decode_keys, encode_keys, read_arrays, write_arrays
 from .._validation import Seed, check_k, keyed_rng, seed_entropy
 from .model import Model
+from .similarity import norms
 
 
 def _as_key_list(keys: Any) -> list[Any]:
@@ -48,6 +49,8 @@ class ItemMemory:
         self.keys: list[Any] = []
         self._rows: dict[Any, int] = {}
         self._data = np.empty((0, model.width), dtype=self._dtype())
+        # dense models keep each row's norm, so cosine cleanup never recomputes them
+        self._norms: np.ndarray | None = None if model.name == "BSC" else np.empty(0, np.float32)
         self._device_cache: tuple[Any, Any] | None = None
 
     def _dtype(self) -> np.dtype:
@@ -93,6 +96,7 @@ class ItemMemory:
                 raise TypeError(f"`vectors` must have dtype {self._data.dtype}; got {vectors.dtype}")
         rows = np.empty(len(keys), np.int64)
         self._grow(len(keys))
+        first_new = len(self.keys)
         for j, key in enumerate(keys):
             row = self._rows.get(key)
             if row is None:
@@ -101,9 +105,13 @@ class ItemMemory:
                 self.keys.append(key)
                 if vectors is None:
                     self._data[row] = self.model._draw(keyed_rng(self.entropy, key, 3), ())
-            if vectors is not None:
-                self._data[row] = vectors[j]
             rows[j] = row
+        if vectors is not None:
+            self._data[rows] = vectors  # one vectorized copy; a repeated key keeps its last vector
+        changed = np.union1d(rows, np.arange(first_new, len(self.keys)))
+        if self._norms is not None:
+            self._norms = np.resize(self._norms, self._data.shape[0])
+            self._norms[changed] = norms(self._data[changed])
         self._device_cache = None
         return rows
 
@@ -142,7 +150,8 @@ class ItemMemory:
             if self._device_cache is None or self._device_cache[0] != dev:
                 self._device_cache = (dev, to_device(self.vectors, dev))
             items = self._device_cache[1]
-        return knn(self.model, queries, items, k, check_items=False)
+        item_norms = None if self._norms is None or is_torch(queries) else self._norms[: len(self)]
+        return knn(self.model, queries, items, k, check_items=False, item_norms=item_norms)
 
     def lookup(self, queries: Any) -> list[Any]:
         """The key of the nearest stored vector for each query."""

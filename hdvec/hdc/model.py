@@ -79,8 +79,13 @@ class Model:
         return to_device(self._draw(self._rng_for(seed), self._shape(n)), device)
 
     # ------------------------------------------------------------- checks
-    def check(self, x: Any, name: str, dtypes: tuple[str, ...] | None = None) -> Any:
-        """Validate one vector batch ``(..., width)``; return it (NumPy arrays made contiguous)."""
+    def check(self, x: Any, name: str, dtypes: tuple[str, ...] | None = None, finite: bool = True) -> Any:
+        """Validate one vector batch ``(..., width)``; return it (NumPy arrays made contiguous).
+
+        ``finite=False`` leaves the NaN/inf test of a NumPy array to the caller,
+        which then checks the result of its one pass (NaN and inf propagate
+        through sums and products).
+        """
         dtypes = self.vector_dtypes if dtypes is None else dtypes
         if not is_torch(x) and not isinstance(x, np.ndarray):
             raise TypeError(f"`{name}` must be a numpy.ndarray or torch.Tensor; got {type(x).__name__}")
@@ -99,17 +104,18 @@ class Model:
                     raise ValueError(f"`{name}` must contain only finite values; got NaN or inf")
             return x.contiguous()
         x = np.ascontiguousarray(x)
-        check_finite(x, name)
+        if finite:
+            check_finite(x, name)
         return x
 
-    def check_pair(self, a: Any, b: Any, names=("a", "b"), dtypes=None) -> tuple[Any, Any, bool]:
+    def check_pair(self, a: Any, b: Any, names=("a", "b"), dtypes=None, finite=True) -> tuple[Any, Any, bool]:
         """Validate two batches of one backend; returns (a, b, use_torch)."""
         use_torch = same_backend(**{names[0]: a, names[1]: b})
-        return self.check(a, names[0], dtypes), self.check(b, names[1], dtypes), use_torch
+        return self.check(a, names[0], dtypes, finite), self.check(b, names[1], dtypes, finite), use_torch
 
-    def check_batch(self, x: Any, name: str = "x", dtypes=None) -> Any:
+    def check_batch(self, x: Any, name: str = "x", dtypes=None, finite: bool = True) -> Any:
         """Like ``check`` and require at least one vector on axis -2 (for bundling)."""
-        x = self.check(x, name, dtypes)
+        x = self.check(x, name, dtypes, finite)
         if x.ndim < 2:
             raise ValueError(f"`{name}` must have shape (..., n, {self.width}) with n >= 1; got {tuple(x.shape)}")
         if x.shape[-2] == 0:

@@ -217,4 +217,4 @@ class MBAT(DenseModel):
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
         """Sum over axis -2. Shapes: ``(..., n, D) -> (..., D)`` float32."""
-        return self._sum(self.check_batch(x, "x"), weights)
+        return self._bundle_sum(x, weights)

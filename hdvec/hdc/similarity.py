@@ -20,7 +20,7 @@ from .model import dtype_name
 _FLOATS = ("float32", "int8", "int16", "int32", "complex64")
 _INT32_MAX = np.iinfo(np.int32).max
 _INT64_MAX = np.iinfo(np.int64).max
-_BLOCK = 2048  # database rows per BLAS block in dense search
+_BLOCK = 256  # database rows per BLAS block in dense search (10 MB at D = 10,000: stays in L3)
 
 
 def _check_pair(a: Any, b: Any, dtypes: tuple[str, ...], pairwise: bool) -> bool:
@@ -186,28 +186,31 @@ def topk_dense(
     nq = q.shape[0]
     hd = np.full((nq, k), np.inf, np.float32)
     hi = np.full((nq, k), _INT64_MAX, np.int64)
-    if metric == "cosine":
-        offset = 1.0
-        qs = _inv(norms(queries)).astype(np.float32)
-        xs = _inv(norms(items) if item_norms is None else item_norms).astype(np.float32)
-    else:
-        offset = 0.0
-        qs = np.ones(nq, np.float32)
-        xs = np.ones(items.shape[0], np.float32)
+    cosine = metric == "cosine"
+    offset = 1.0 if cosine else 0.0
+    qs = _inv(norms(queries)).astype(np.float32) if cosine else np.ones(nq, np.float32)
+    xs = np.ones(items.shape[0], np.float32)
+    if cosine and item_norms is not None:
+        xs = _inv(np.asarray(item_norms, np.float32))
     for base in range(0, items.shape[0], _BLOCK):
         block = _real_view(items[base : base + _BLOCK])
+        if cosine and item_norms is None:  # norms of the block while it is in cache
+            xs[base : base + block.shape[0]] = _inv(np.sqrt(np.einsum("ij,ij->i", block, block)))
         dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
         K.topk_from_dots(dots, base, offset, qs, xs, hd, hi)
     K.heaps_sort(hd, hi)
     return _finish(hd, hi, np.inf)
 
 
-def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool = True) -> tuple[Any, Any]:
+def knn(
+    model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool = True, item_norms: Any = None
+) -> tuple[Any, Any]:
     """Top-k nearest ``items`` for each query under ``model``'s distance.
 
     Shapes: ``(nq, w), (n, w) -> (nq, k), (nq, k)``; a single query ``(w,)``
     gives ``(k,), (k,)``. Distances float32 (lower is better), indices int64.
-    ``check_items=False`` skips re-validating items an ItemMemory already checked.
+    ``check_items=False`` skips re-validating items an ItemMemory already checked;
+    ``item_norms`` (n,) float32 are cached norms of dense items.
     """
     single = getattr(queries, "ndim", 0) == 1
     use_torch = same_backend(queries=queries, items=items)
@@ -231,5 +234,5 @@ def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool =
     if model.name == "BSC":
         d, i = topk_hamming(queries, items, k)
     else:
-        d, i = topk_dense(queries, items, k, "cosine")
+        d, i = topk_dense(queries, items, k, "cosine", item_norms)
     return (d[0], i[0]) if single else (d, i)

@@ -140,3 +140,29 @@ def test_map_i_bundle_capacity_matches_theory(dim, k):
     theory = 0.5 * math.erfc(0.5 * math.sqrt(dim / k) / math.sqrt(2))
     assert theory >= 0.01
     assert abs(rate - theory) <= 0.25 * theory, f"rate {rate:.4f} vs theory {theory:.4f}"
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+@pytest.mark.parametrize("shape", [(1, 1000, 70), (3, 9, 70), (5, 2, 70)])
+def test_bundle_sum_kernel_matches_numpy(dtype, shape):
+    m = hdc.MAP(70, dtype=dtype, seed=1)
+    x = m.random(shape[:-1])
+    expect = x.sum(-2, dtype=np.int32 if dtype == "int8" else np.float64)
+    np.testing.assert_allclose(m.bundle(x), expect, rtol=1e-5)
+
+
+def test_map_float_bind_broadcasts_and_checks_finite():
+    m = hdc.MAP(50, seed=0)
+    a, b = m.random(4), m.random(4)
+    np.testing.assert_array_equal(m.bind(a, b[0]), a * b[0])
+    np.testing.assert_array_equal(m.bind(a[:1], b), a[:1] * b)
+    np.testing.assert_array_equal(m.bind(a.reshape(2, 2, 50), b[:2]), a.reshape(2, 2, 50) * b[:2])
+    np.testing.assert_array_equal(m.unbind(a, b), a * b)
+    bad = a.copy()
+    bad[2, 7] = np.inf
+    with pytest.raises(ValueError, match="`a` and `b` must contain only finite"):
+        m.bind(bad, b)
+    with pytest.raises(ValueError, match="`c` and `b` must contain only finite"):
+        m.unbind(a, np.where(b == 1, np.nan, b).astype(np.float32))
+    with pytest.raises(ValueError, match="`x` must contain only finite"):
+        m.bundle(bad)

@@ -122,3 +122,18 @@ def test_failed_save_keeps_old_file(tmp_path, monkeypatch):
         mem.save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.hdv"]
+
+
+def test_cached_norms_follow_replaced_vectors():
+    m = hdc.HRR(128, seed=0)
+    mem = hdc.ItemMemory(m)
+    x = m.random(20)
+    mem.add(range(20), x)
+    y = 3.0 * m.random(1)
+    mem.add([7], y)  # replace: cached norm must follow
+    d, i = mem.cleanup(y, k=2)
+    assert i[0, 0] == 7 and abs(d[0, 0]) < 1e-6
+    mem.add(["new"])  # growth keeps old norms
+    d, i = mem.cleanup(x[:5], k=1)
+    np.testing.assert_array_equal(i[:, 0], [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(d[:, 0], 0.0, atol=1e-6)
