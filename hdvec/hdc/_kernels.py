@@ -130,32 +130,43 @@ def heaps_merge(part_d, part_i, out_d, out_i):
 
 # ------------------------------------------------------------ Hamming top-k
 
-_QB = 4  # queries scored together: each database word is loaded once for four queries
+_QB = 8  # queries scored together: each database word is loaded once for eight queries
 _TILE = 64  # database rows per tile (80 KB at D = 10,000): stays in L2 while queries cycle
 
 
 @njit(cache=True, nogil=True)
 def _hamming_tile(q, qa, nqb, x, t0, t1, dist):
-    """dist[r, j - t0] = Hamming(q[qa + r], x[j]) for r < nqb <= 4 and t0 <= j < t1."""
+    """dist[r, j - t0] = Hamming(q[qa + r], x[j]) for r < nqb <= 8 and t0 <= j < t1.
+
+    Eight queries share every load of a database word, with eight accumulators
+    (measured: 8 beats 4 by about 15 %, 16 spills registers).
+    """
     nw = q.shape[1]
     if nqb == _QB:
         a0, a1, a2, a3 = q[qa], q[qa + 1], q[qa + 2], q[qa + 3]
+        a4, a5, a6, a7 = q[qa + 4], q[qa + 5], q[qa + 6], q[qa + 7]
         for j in range(t0, t1):
             xj = x[j]
-            s0 = _U0
-            s1 = _U0
-            s2 = _U0
-            s3 = _U0
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = _U0
             for w in range(nw):
                 v = xj[w]
                 s0 += popcount_u64(v ^ a0[w])
                 s1 += popcount_u64(v ^ a1[w])
                 s2 += popcount_u64(v ^ a2[w])
                 s3 += popcount_u64(v ^ a3[w])
-            dist[0, j - t0] = s0
-            dist[1, j - t0] = s1
-            dist[2, j - t0] = s2
-            dist[3, j - t0] = s3
+                s4 += popcount_u64(v ^ a4[w])
+                s5 += popcount_u64(v ^ a5[w])
+                s6 += popcount_u64(v ^ a6[w])
+                s7 += popcount_u64(v ^ a7[w])
+            c = j - t0
+            dist[0, c] = s0
+            dist[1, c] = s1
+            dist[2, c] = s2
+            dist[3, c] = s3
+            dist[4, c] = s4
+            dist[5, c] = s5
+            dist[6, c] = s6
+            dist[7, c] = s7
     else:
         for r in range(nqb):
             for j in range(t0, t1):
@@ -163,8 +174,12 @@ def _hamming_tile(q, qa, nqb, x, t0, t1, dist):
 
 
 @njit(cache=True, nogil=True)
-def _hamming_pairwise_range(q, x, q0, q1, x0, x1, out):
-    """out[i, j] = Hamming(q[i], x[j]) for q0 <= i < q1, x0 <= j < x1, tile by tile."""
+def _hamming_scan(q, x, q0, q1, x0, x1, topk, out, hd, hi):
+    """Score queries q[q0:q1] against rows x[x0:x1], tile by tile.
+
+    ``topk`` False writes out[i, j]; True folds each distance into the heaps
+    (hd[i], hi[i]) instead, keeping the lower index on ties (rows ascend).
+    """
     dist = np.empty((_QB, _TILE), np.int32)
     for t0 in range(x0, x1, _TILE):
         t1 = min(t0 + _TILE, x1)
@@ -172,7 +187,14 @@ def _hamming_pairwise_range(q, x, q0, q1, x0, x1, out):
             nqb = min(_QB, q1 - qa)
             _hamming_tile(q, qa, nqb, x, t0, t1, dist)
             for r in range(nqb):
-                out[qa + r, t0:t1] = dist[r, : t1 - t0]
+                if not topk:
+                    out[qa + r, t0:t1] = dist[r, : t1 - t0]
+                    continue
+                hdq = hd[qa + r]
+                hiq = hi[qa + r]
+                for j in range(t1 - t0):
+                    if dist[r, j] < hdq[0]:
+                        heap_replace_top(hdq, hiq, dist[r, j], t0 + j)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -183,6 +205,7 @@ def hamming_pairwise(q, x, n_parts, by_rows, out):
     ``by_rows`` (few queries); each part runs tile by tile.
     """
     nq, nx = q.shape[0], x.shape[0]
+    no_d, no_i = np.zeros((0, 0), np.int32), np.zeros((0, 0), np.int64)  # unused heap outputs
     total = nx if by_rows else nq
     per = (total + n_parts - 1) // n_parts
     for p in prange(n_parts):
@@ -190,26 +213,9 @@ def hamming_pairwise(q, x, n_parts, by_rows, out):
         b = min(a + per, total)
         if a < b:
             if by_rows:
-                _hamming_pairwise_range(q, x, 0, nq, a, b, out)
+                _hamming_scan(q, x, 0, nq, a, b, False, out, no_d, no_i)
             else:
-                _hamming_pairwise_range(q, x, a, b, 0, nx, out)
-
-
-@njit(cache=True, nogil=True)
-def _hamming_topk_range(q, x, q0, q1, x0, x1, hd, hi):
-    """Fold rows x[x0:x1] into the heaps of queries q[q0:q1] (heaps hd/hi rows q0..q1)."""
-    dist = np.empty((_QB, _TILE), np.int32)
-    for t0 in range(x0, x1, _TILE):
-        t1 = min(t0 + _TILE, x1)
-        for qa in range(q0, q1, _QB):
-            nqb = min(_QB, q1 - qa)
-            _hamming_tile(q, qa, nqb, x, t0, t1, dist)
-            for r in range(nqb):
-                hdq = hd[qa + r]
-                hiq = hi[qa + r]
-                for j in range(t1 - t0):
-                    if dist[r, j] < hdq[0]:
-                        heap_replace_top(hdq, hiq, dist[r, j], t0 + j)
+                _hamming_scan(q, x, a, b, 0, nx, False, out, no_d, no_i)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -222,12 +228,13 @@ def hamming_topk_by_queries(q, x, n_groups, hd, hi):
     on ties. Heaps are sorted on return.
     """
     nq = q.shape[0]
+    no_out = np.zeros((0, 0), np.int32)  # unused pairwise output
     per = (nq + n_groups - 1) // n_groups
     for g in prange(n_groups):
         g0 = g * per
         g1 = min(g0 + per, nq)
         if g0 < g1:
-            _hamming_topk_range(q, x, g0, g1, 0, x.shape[0], hd, hi)
+            _hamming_scan(q, x, g0, g1, 0, x.shape[0], True, no_out, hd, hi)
             for qq in range(g0, g1):
                 heap_sort(hd[qq], hi[qq])
 
@@ -240,12 +247,13 @@ def hamming_topk_by_rows(q, x, n_chunks, part_d, part_i):
     query, initialised to the sentinels; merge them with ``heaps_merge``.
     """
     nx = x.shape[0]
+    no_out = np.zeros((0, 0), np.int32)  # unused pairwise output
     per = (nx + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         x0 = c * per
         x1 = min(x0 + per, nx)
         if x0 < x1:
-            _hamming_topk_range(q, x, 0, q.shape[0], x0, x1, part_d[c], part_i[c])
+            _hamming_scan(q, x, 0, q.shape[0], x0, x1, True, no_out, part_d[c], part_i[c])
 
 
 # ------------------------------------------------------------ dense top-k
