@@ -259,7 +259,7 @@ def hamming_topk_by_rows(q, x, n_chunks, part_d, part_i):
 # ------------------------------------------------------------ dense top-k
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def topk_from_dots(dots, base, offset, qscale, xscale, hd, hi):
     """Fold a block of dot products into the heaps.
 
@@ -267,9 +267,11 @@ def topk_from_dots(dots, base, offset, qscale, xscale, hd, hi):
     base..base+nb; the distance is ``offset - dots[q, j] * qscale[q] * xscale[base + j]``
     (``-dot`` or ``1 - cos``). hd (nq, k) float32, hi (nq, k) int64. No fastmath:
     the torch path evaluates the same expression and must round the same way.
+    Serial on purpose: it runs between BLAS calls, and waking a second thread
+    pool there costs more (measured 5 ms a call) than the heap work itself.
     """
     nq, nb = dots.shape
-    for q in prange(nq):
+    for q in range(nq):
         hdq = hd[q]
         hiq = hi[q]
         s = qscale[q]
@@ -277,6 +279,37 @@ def topk_from_dots(dots, base, offset, qscale, xscale, hd, hi):
             d = np.float32(offset - dots[q, j] * s * xscale[base + j])
             if d < hdq[0]:
                 heap_replace_top(hdq, hiq, d, base + j)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def dots_int(q, x, out):
+    """out (nq, n) float32 = q (nq, D) @ x (n, D).T for integer vectors (int8/int16/int32).
+
+    Exact int32 accumulation, parallel over database rows: for a few queries
+    this streams the database once at memory speed, where BLAS would first
+    convert every row to float32.
+    """
+    nq, dim = q.shape
+    for j in prange(x.shape[0]):
+        xj = x[j]
+        for i in range(nq):
+            qi = q[i]
+            acc = np.int32(0)
+            for c in range(dim):
+                acc += np.int32(qi[c]) * np.int32(xj[c])
+            out[i, j] = acc
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def row_norms(x, out):
+    """out (n,) float32 = Euclidean norm of each row of x (n, D), real dtypes, float64 sums."""
+    for j in prange(x.shape[0]):
+        xj = x[j]
+        acc = 0.0
+        for c in range(x.shape[1]):
+            v = np.float64(xj[c])
+            acc += v * v
+        out[j] = np.sqrt(acc)
 
 
 # ------------------------------------------------------------ bit operations

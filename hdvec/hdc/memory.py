@@ -106,12 +106,17 @@ class ItemMemory:
                 if vectors is None:
                     self._data[row] = self.model._draw(keyed_rng(self.entropy, key, 3), ())
             rows[j] = row
+        appended = len(rows) and rows[0] == first_new and rows[-1] == len(self.keys) - 1 == first_new + len(rows) - 1
         if vectors is not None:
-            self._data[rows] = vectors  # one vectorized copy; a repeated key keeps its last vector
-        changed = np.union1d(rows, np.arange(first_new, len(self.keys)))
+            if appended:  # the common case: all keys new, in order: one slice copy
+                self._data[first_new : len(self.keys)] = vectors
+            else:
+                self._data[rows] = vectors  # a repeated key keeps its last vector
         if self._norms is not None:
             self._norms = np.resize(self._norms, self._data.shape[0])
-            self._norms[changed] = norms(self._data[changed])
+            self._norms[first_new : len(self.keys)] = norms(self._data[first_new : len(self.keys)])
+            if vectors is not None and not appended:
+                self._norms[rows] = norms(self._data[rows])
         self._device_cache = None
         return rows
 

@@ -20,6 +20,7 @@ from .model import dtype_name
 _FLOATS = ("float32", "int8", "int16", "int32", "complex64")
 _INT32_MAX = np.iinfo(np.int32).max
 _INT64_MAX = np.iinfo(np.int64).max
+_FEW_QUERIES = 64  # integer queries up to this many use the streaming integer-dot kernel (measured crossover ~100)
 _BLOCK = 256  # database rows per BLAS block in dense search (10 MB at D = 10,000: stays in L3)
 
 
@@ -101,8 +102,11 @@ def dot(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 
 def norms(x: np.ndarray) -> np.ndarray:
     """Euclidean norms over the last axis, float32 (complex: of the 2D real form)."""
-    r = _real_view(x)
-    return np.sqrt(np.einsum("...i,...i->...", r, r, dtype=np.float32))
+    r = np.ascontiguousarray(x).view(np.float32) if x.dtype == np.complex64 else np.ascontiguousarray(x)
+    out = np.empty(r.shape[:-1], np.float32)
+    if r.size:
+        K.row_norms(r.reshape(-1, r.shape[-1]), out.reshape(-1))
+    return out
 
 
 def _inv(n: np.ndarray) -> np.ndarray:
@@ -192,11 +196,23 @@ def topk_dense(
     xs = np.ones(items.shape[0], np.float32)
     if cosine and item_norms is not None:
         xs = _inv(np.asarray(item_norms, np.float32))
-    for base in range(0, items.shape[0], _BLOCK):
-        block = _real_view(items[base : base + _BLOCK])
-        if cosine and item_norms is None:  # norms of the block while it is in cache
-            xs[base : base + block.shape[0]] = _inv(np.sqrt(np.einsum("ij,ij->i", block, block)))
-        dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
+    integer = queries.dtype.kind == "i" and items.dtype.kind == "i"
+    if integer and nq <= _FEW_QUERIES:  # one streaming pass of exact integer dots beats converting for BLAS
+        block_rows = max(_BLOCK, (1 << 22) // max(nq, 1))
+    else:
+        block_rows = _BLOCK
+    for base in range(0, items.shape[0], block_rows):
+        if integer and nq <= _FEW_QUERIES:
+            raw = items[base : base + block_rows]
+            dots = np.empty((nq, raw.shape[0]), np.float32)
+            K.dots_int(queries, raw, dots)
+            if cosine and item_norms is None:
+                xs[base : base + raw.shape[0]] = _inv(norms(raw))
+        else:
+            block = _real_view(items[base : base + block_rows])
+            if cosine and item_norms is None:  # norms of the block while it is in cache
+                xs[base : base + block.shape[0]] = _inv(norms(block))
+            dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
         K.topk_from_dots(dots, base, offset, qs, xs, hd, hi)
     K.heaps_sort(hd, hi)
     return _finish(hd, hi, np.inf)

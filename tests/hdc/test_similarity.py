@@ -105,3 +105,23 @@ def test_knn_pads_when_k_exceeds_items():
     m2 = hdc.MAP(64, seed=0)
     d, i = m2.cleanup(m2.random(2), m2.random(3), 5)
     assert np.all(i[:, 3:] == -1) and np.all(np.isinf(d[:, 3:]))
+
+
+def test_dense_knn_integer_kernel_and_blas_paths_agree():
+    m = hdc.MAP(96, dtype="int8", seed=3)
+    items = m.random(700)
+    q = m.random(70)  # > 64 queries: BLAS blocks; the first 8 alone: streaming integer dots
+    d_blas, i_blas = m.cleanup(q, items, 5)
+    d_int, i_int = m.cleanup(q[:8], items, 5)
+    np.testing.assert_array_equal(i_blas[:8], i_int)
+    np.testing.assert_allclose(d_blas[:8], d_int, atol=1e-6)
+    rd, ri = ref.topk(np.round(1.0 - ref.cosine(q, items), 6), 5)
+    np.testing.assert_array_equal(i_blas, ri)
+
+
+def test_norms_kernel_matches_numpy(rng):
+    from hdvec.hdc.similarity import norms
+
+    for x in (rng.standard_normal((5, 33)).astype(np.float32), rng.integers(-128, 128, (4, 50)).astype(np.int8),
+              (rng.standard_normal((3, 7)) + 1j * rng.standard_normal((3, 7))).astype(np.complex64)):
+        np.testing.assert_allclose(norms(x), np.linalg.norm(x.astype(np.complex128), axis=-1), rtol=1e-6)
