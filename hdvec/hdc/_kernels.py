@@ -476,6 +476,19 @@ def sum_rows(x, threads, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
+def mul_rows(a, b, out):
+    """out = a * b for integer a (n, D) and b (n, D) or (1, D), in out's dtype, rows in parallel."""
+    n, dim = a.shape
+    one = b.shape[0] == 1
+    for r in prange(n):
+        br = b[0] if one else b[r]
+        ar = a[r]
+        o = out[r]
+        for j in range(dim):
+            o[j] = ar[j] * br[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def mul_rows_f32(a, b, out):
     """out = a * b for float32 a (n, D) and b (n, D) or (1, D) (broadcast).
 

@@ -128,24 +128,28 @@ class MAP(DenseModel):
         return bip if self.dtype == "int8" else bip.astype(np.float32)
 
     def _multiply(self, a: Any, b: Any, names: tuple[str, str]) -> Any:
-        """Elementwise product with broadcasting; float32 rows go through one fused
-        multiply + NaN/inf test in Numba (two threads, no separate validation pass)."""
+        """Elementwise product with broadcasting. NumPy rows go through a Numba
+        kernel on all threads; for float32 it tests the product for NaN/inf in
+        the same pass (no separate validation pass over the inputs)."""
         fused = not is_torch(a) and self.dtype == "float32"
-        a, b, _ = self.check_pair(a, b, names, finite=not fused)
-        if not fused:
+        a, b, use_torch = self.check_pair(a, b, names, finite=not fused)
+        if use_torch:
             return a * b
         if a.ndim == 2 and b.ndim == 2 and b.shape[0] in (1, a.shape[0]):
             x, y = a, b
         elif a.ndim == 2 and b.ndim == 2 and a.shape[0] == 1:
             x, y = b, a
-        elif b.ndim == 1 and a.ndim >= 1:
+        elif b.ndim == 1:
             x, y = a.reshape(-1, self.dim), b[None]
         else:  # other broadcasts: NumPy, then the same test on the result
             out = a * b
-            check_finite(out, f"{names[0]}` and `{names[1]}")
+            if fused:
+                check_finite(out, f"{names[0]}` and `{names[1]}")
             return out
-        out = np.empty(x.shape, np.float32)
-        if K.mul_rows_f32(x, y, out):
+        out = np.empty(x.shape, np.result_type(a, b))
+        if not fused:
+            K.mul_rows(x, y, out)
+        elif K.mul_rows_f32(x, y, out):
             raise ValueError(f"`{names[0]}` and `{names[1]}` must contain only finite values; got NaN or inf "
                              "(or their product overflowed)")
         return out.reshape(np.broadcast_shapes(a.shape, b.shape))

@@ -166,3 +166,13 @@ def test_map_float_bind_broadcasts_and_checks_finite():
         m.unbind(a, np.where(b == 1, np.nan, b).astype(np.float32))
     with pytest.raises(ValueError, match="`x` must contain only finite"):
         m.bundle(bad)
+
+
+def test_map_int_bind_kernel_matches_numpy():
+    m = hdc.MAP(77, dtype="int8", seed=0)
+    a, b = m.random(5), m.random(5)
+    s = m.bundle(m.random((5, 3)))  # int32 bundles bind with int8 vectors
+    for x, y in ((a, b), (a, b[0]), (a[:1], b), (s, a), (a.reshape(5, 1, 77), b)):
+        out = m.bind(x, y)
+        np.testing.assert_array_equal(out, x * y)
+        assert out.dtype == (x * y).dtype
