@@ -179,7 +179,7 @@ class BSC(Model):
         use_torch = is_torch(x)
         n = x.shape[-2]
         if weights is not None:
-            w = self.check_weights(weights, n, use_torch)
+            w = self.check_weights(weights, n)
             if use_torch:
                 from . import _torch as T
 

@@ -47,7 +47,7 @@ class DenseModel(Model):
         Integer input sums to int32 (weighted: float32); floats keep their dtype.
         """
         n = x.shape[-2]
-        w = None if weights is None else self.check_weights(weights, n, is_torch(x))
+        w = None if weights is None else self.check_weights(weights, n)
         if is_torch(x):
             from . import _torch as T
 

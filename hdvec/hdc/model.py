@@ -128,7 +128,7 @@ class Model:
             raise TypeError(f"`shifts` must be an int; got {type(shifts).__name__}")
         return int(shifts)
 
-    def check_weights(self, weights: Any, n: int, use_torch: bool) -> np.ndarray:
+    def check_weights(self, weights: Any, n: int) -> np.ndarray:
         w = weights.detach().cpu().numpy() if is_torch(weights) else np.asarray(weights)
         if w.ndim != 1 or w.shape[0] != n or w.dtype.kind not in "biuf":
             raise ValueError(f"`weights` must be a 1-D real array of length {n}; got shape {w.shape}, dtype {w.dtype}")

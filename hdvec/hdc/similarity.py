@@ -143,7 +143,7 @@ def similarity(a: Any, b: Any, *, metric: str = "cosine", pairwise: bool = True)
 # ------------------------------------------------------------------ top-k search
 
 
-def _finish(hd: np.ndarray, hi: np.ndarray, sentinel) -> tuple[np.ndarray, np.ndarray]:
+def _finish(hd: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Heaps (sorted) -> float32 distances with +inf and ids with -1 where empty."""
     empty = hi == _INT64_MAX
     d = hd.astype(np.float32)
@@ -175,7 +175,7 @@ def topk_hamming(queries: np.ndarray, items: np.ndarray, k: int) -> tuple[np.nda
         hd = np.full((nq, k), _INT32_MAX, np.int32)
         hi = np.full((nq, k), _INT64_MAX, np.int64)
         K.heaps_merge(part_d, part_i, hd, hi)
-    return _finish(hd, hi, _INT32_MAX)
+    return _finish(hd, hi)
 
 
 def topk_dense(
@@ -215,7 +215,7 @@ def topk_dense(
             dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
         K.topk_from_dots(dots, base, offset, qs, xs, hd, hi)
     K.heaps_sort(hd, hi)
-    return _finish(hd, hi, np.inf)
+    return _finish(hd, hi)
 
 
 def knn(
