@@ -475,17 +475,22 @@ def sum_rows(x, threads, out):
                     out[b, j] += partial[t, j]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _mul_row(a, b, r, out):
+    """out[r] = a[r] * b[r], or * b[0] when b has one row."""
+    br = b[0] if b.shape[0] == 1 else b[r]
+    ar = a[r]
+    o = out[r]
+    for j in range(ar.shape[0]):
+        o[j] = ar[j] * br[j]
+    return o
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def mul_rows(a, b, out):
     """out = a * b for integer a (n, D) and b (n, D) or (1, D), in out's dtype, rows in parallel."""
-    n, dim = a.shape
-    one = b.shape[0] == 1
-    for r in prange(n):
-        br = b[0] if one else b[r]
-        ar = a[r]
-        o = out[r]
-        for j in range(dim):
-            o[j] = ar[j] * br[j]
+    for r in prange(a.shape[0]):
+        _mul_row(a, b, r, out)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -496,15 +501,9 @@ def mul_rows_f32(a, b, out):
     same pass (exponent-bit test of each output row while it is in cache).
     """
     n, dim = a.shape
-    one = b.shape[0] == 1
     bad = 0
     for r in prange(n):
-        br = b[0] if one else b[r]
-        ar = a[r]
-        o = out[r]
-        for j in range(dim):
-            o[j] = ar[j] * br[j]
-        bits = o.view(np.uint32)
+        bits = _mul_row(a, b, r, out).view(np.uint32)
         acc = np.uint32(0)
         for j in range(dim):
             acc |= (bits[j] & np.uint32(0x7F800000)) + np.uint32(0x00800000)

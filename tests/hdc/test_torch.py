@@ -71,7 +71,9 @@ def test_torch_hrr_exact_inverse(backend):
         pytest.skip("torch only")
     m = hdc.HRR(256, seed=0)
     a, b = m.random(2, device=backend), m.random(2, device=backend)
-    _close(m.unbind(m.bind(a, b), b, exact=True), as_numpy(a), False)
+    rec = m.unbind(m.bind(a, b), b, exact=True)
+    assert rec.device == a.device and rec.dtype == torch.float32
+    _close(rec, as_numpy(a), False)
     _close(m.inverse(a, exact=True), m.inverse(as_numpy(a), exact=True), False)
 
 
