@@ -137,3 +137,18 @@ def test_cached_norms_follow_replaced_vectors():
     d, i = mem.cleanup(x[:5], k=1)
     np.testing.assert_array_equal(i[:, 0], [0, 1, 2, 3, 4])
     np.testing.assert_allclose(d[:, 0], 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("model", [hdc.BSC(512, seed=0), hdc.MAP(128, dtype="int8", seed=0), hdc.HRR(64, seed=0)])
+def test_cleanup_is_safe_from_several_threads(model):
+    from concurrent.futures import ThreadPoolExecutor
+
+    mem = hdc.ItemMemory(model)
+    mem.add(range(2000))
+    queries = [model.random(n, seed=n) for n in (1, 3, 17, 40)]
+    expected = [mem.cleanup(q, k=5) for q in queries]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda q: mem.cleanup(q, k=5), queries * 5))
+    for j, (d, i) in enumerate(results):
+        np.testing.assert_array_equal(i, expected[j % 4][1])
+        np.testing.assert_array_equal(d, expected[j % 4][0])
