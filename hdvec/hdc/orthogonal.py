@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch
-from .._validation import Seed
+from .._validation import Seed, stable_hash
 from . import _kernels as K
 from .dense import DenseModel, gaussian
 
@@ -119,6 +119,7 @@ class MBAT(DenseModel):
     # ------------------------------------------------------------------ roles
     def role(self, name: str | int | bytes) -> Role:
         """The role for ``name``: drawn from (seed, stable hash of name), cached."""
+        stable_hash(name, "name")  # TypeError naming `name` for anything but str, bytes, int
         role = self._roles.get(name)
         if role is not None:
             return role

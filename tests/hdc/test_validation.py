@@ -101,3 +101,31 @@ def test_large_array_finite_check_catches_every_position(dtype):
             y.flat[pos] = bad if y.dtype.kind == "f" else complex(0.0, bad)
             with pytest.raises(ValueError, match="`y` must contain only finite"):
                 check_finite(y, "y")
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda m: hdc.Level(m, 4, low=1, high=1), ValueError, "`low` and `high`"),
+        (lambda m: hdc.Level(m, 1), ValueError, "`n_levels` must be >= 2"),
+        (lambda m: hdc.Level("x", 4), TypeError, "`model` must be an hdvec.hdc model"),
+        (lambda m: hdc.FractionalPower(hdc.FHRR(8), bandwidth=0), ValueError, "`bandwidth`"),
+        (lambda m: hdc.FractionalPower(hdc.FHRR(8), kernel="box"), ValueError, "`kernel`"),
+        (lambda m: hdc.ngrams(m, m.random(5), n=0), ValueError, "`n` must be an int >= 1"),
+        (lambda m: hdc.ngrams(m, m.random(2), n=3), ValueError, "at least n=3"),
+        (lambda m: hdc.sequence(m, m.random(3), mode="x"), ValueError, "`mode`"),
+        (lambda m: hdc.hash_table(m, m.random(3), m.random(2)), ValueError, "same shape"),
+        (lambda m: hdc.graph(m, m.random(3), np.array([[0.0, 1.0]])), ValueError, "`edges`"),
+        (lambda m: hdc.unpack_bits(m.random(2), 200), ValueError, r"`words` must have shape \(\.\.\., 4\)"),
+        (lambda m: hdc.model_from_config({"model": "XYZ", "dim": 3}), ValueError, "config"),
+        (lambda m: hdc.ItemMemory("BSC"), TypeError, "`model`"),
+        (lambda m: hdc.MAP(8, binarize=1), TypeError, "`binarize`"),
+        (lambda m: hdc.MBAT(8, structured="yes"), TypeError, "`structured`"),
+        (lambda m: hdc.MBAT(8).role(1.5), TypeError, "`name` must be a str, bytes or int; got float"),
+        (lambda m: hdc.HRR(8).inverse(np.zeros((1, 8), np.float32), exact=True), ValueError, "zero Fourier"),
+        (lambda m: m.cleanup(m.random((2, 2)), m.random(3), 1), ValueError, "must be 2-D"),
+    ],
+)
+def test_public_functions_reject_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call(hdc.BSC(64, seed=0))
