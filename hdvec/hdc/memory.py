@@ -12,7 +12,7 @@ from .._backend import is_torch, to_device, to_numpy
 from .._io import decode_keys, encode_keys, read_arrays, write_arrays
 from .._validation import Seed, check_k, keyed_rng, seed_entropy
 from .model import Model
-from .similarity import norms
+from .similarity import knn, norms
 
 
 def _as_key_list(keys: Any) -> list[Any]:
@@ -77,6 +77,10 @@ class ItemMemory:
             data = np.empty((cap, self.model.width), self._data.dtype)
             data[: len(self.keys)] = self.vectors
             self._data = data
+            if self._norms is not None:  # grows with the data, so adding one key stays O(1) amortized
+                norms_ = np.empty(cap, np.float32)
+                norms_[: len(self.keys)] = self._norms[: len(self.keys)]
+                self._norms = norms_
 
     def add(self, keys: Any, vectors: Any = None) -> np.ndarray:
         """Add ``keys`` (str, bytes or int); returns their rows ``(n,)`` int64.
@@ -106,14 +110,13 @@ class ItemMemory:
                 if vectors is None:
                     self._data[row] = self.model._draw(keyed_rng(self.entropy, key, 3), ())
             rows[j] = row
-        appended = len(rows) and rows[0] == first_new and rows[-1] == len(self.keys) - 1 == first_new + len(rows) - 1
+        appended = len(self.keys) - first_new == len(rows)  # every key new and distinct: rows run first_new..
         if vectors is not None:
             if appended:  # the common case: all keys new, in order: one slice copy
                 self._data[first_new : len(self.keys)] = vectors
             else:
                 self._data[rows] = vectors  # a repeated key keeps its last vector
         if self._norms is not None:
-            self._norms = np.resize(self._norms, self._data.shape[0])
             self._norms[first_new : len(self.keys)] = norms(self._data[first_new : len(self.keys)])
             if vectors is not None and not appended:
                 self._norms[rows] = norms(self._data[rows])
@@ -144,8 +147,6 @@ class ItemMemory:
         queries are answered on their device. A single query ``(width,)``
         gives ``(k,)`` results.
         """
-        from .similarity import knn
-
         if len(self) == 0:
             raise ValueError("cleanup needs a non-empty ItemMemory; add keys first")
         check_k(k, len(self))

@@ -196,13 +196,11 @@ def topk_dense(
     xs = np.ones(items.shape[0], np.float32)
     if cosine and item_norms is not None:
         xs = _inv(np.asarray(item_norms, np.float32))
-    integer = queries.dtype.kind == "i" and items.dtype.kind == "i"
-    if integer and nq <= _FEW_QUERIES:  # one streaming pass of exact integer dots beats converting for BLAS
-        block_rows = max(_BLOCK, (1 << 22) // max(nq, 1))
-    else:
-        block_rows = _BLOCK
+    # few integer queries: one streaming pass of exact integer dots beats converting rows for BLAS
+    streaming = queries.dtype.kind == "i" and items.dtype.kind == "i" and nq <= _FEW_QUERIES
+    block_rows = max(_BLOCK, (1 << 22) // nq) if streaming else _BLOCK
     for base in range(0, items.shape[0], block_rows):
-        if integer and nq <= _FEW_QUERIES:
+        if streaming:
             raw = items[base : base + block_rows]
             dots = np.empty((nq, raw.shape[0]), np.float32)
             K.dots_int(queries, raw, dots)
