@@ -1,0 +1,137 @@
+"""Numba kernels of the encoders. Inputs are validated by the Python layer.
+
+Documents arrive in CSR form: ``starts`` (N + 1,) int64 offsets into a flat
+array of grams or symbol ids; document ``d`` owns ``starts[d]:starts[d+1]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_U0 = np.uint64(0)
+_U1 = np.uint64(1)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def gram_sum(tables, grams, starts, counts, out):
+    """Dense bag of n-grams: ``out[d] = sum_g counts[g] * prod_j tables[j, grams[g, j]]``.
+
+    tables (n, U, W) (position ``j`` already permuted); grams (G, n) int64;
+    starts (N + 1,) int64; counts (G,) int64; out (N, W), zeroed here.
+    """
+    n_docs = starts.shape[0] - 1
+    n, _, width = tables.shape
+    for d in prange(n_docs):
+        acc = out[d]
+        acc[:] = 0
+        buf = np.empty(width, tables.dtype)
+        for g in range(starts[d], starts[d + 1]):
+            buf[:] = tables[0, grams[g, 0]]
+            for j in range(1, n):
+                row = tables[j, grams[g, j]]
+                for w in range(width):
+                    buf[w] *= row[w]
+            c = counts[g]
+            for w in range(width):
+                acc[w] += c * buf[w]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pack_majority(acc, total, tiebreak, out_row):
+    """Bits set where more than half of ``total`` votes say 1; ties take ``tiebreak``."""
+    dim = acc.shape[0]
+    for w in range(out_row.shape[0]):
+        word = _U0
+        tb = tiebreak[w]
+        for bit in range(min(64, dim - w * 64)):
+            twice = 2 * acc[w * 64 + bit]
+            if twice > total or (twice == total and (tb >> np.uint64(bit)) & _U1):
+                word |= _U1 << np.uint64(bit)
+        out_row[w] = word
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def gram_majority(tables, grams, starts, counts, dim, tiebreak, out):
+    """Binary bag of n-grams: bitwise majority of ``counts[g]`` copies of ``xor_j tables[j, grams[g, j]]``.
+
+    tables (n, U, nw) uint64; out (N, nw) uint64. Documents without grams get ``tiebreak``.
+    """
+    n_docs = starts.shape[0] - 1
+    n, _, nw = tables.shape
+    for d in prange(n_docs):
+        acc = np.zeros(nw * 64, np.int64)
+        total = 0
+        for g in range(starts[d], starts[d + 1]):
+            c = counts[g]
+            total += c
+            for w in range(nw):
+                x = tables[0, grams[g, 0], w]
+                for j in range(1, n):
+                    x ^= tables[j, grams[g, j], w]
+                base = w * 64
+                for bit in range(64):
+                    acc[base + bit] += c * np.int64((x >> np.uint64(bit)) & _U1)
+        _pack_majority(acc[:dim], total, tiebreak, out[d])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def shifted_sum(vectors, ids, starts, out):
+    """Dense sequence bundle: ``out[d] = sum_i roll(vectors[ids[i]], L_d - 1 - i)``.
+
+    vectors (U, D); ids (M,) int64; out (N, D), zeroed here. roll as ``np.roll``:
+    component k moves to (k + s) mod D.
+    """
+    n_docs = starts.shape[0] - 1
+    dim = vectors.shape[1]
+    for d in prange(n_docs):
+        acc = out[d]
+        acc[:] = 0
+        last = starts[d + 1] - 1
+        for i in range(starts[d], starts[d + 1]):
+            s = (last - i) % dim
+            v = vectors[ids[i]]
+            for k in range(dim - s):
+                acc[k + s] += v[k]
+            for k in range(dim - s, dim):
+                acc[k + s - dim] += v[k]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def shifted_majority(words, ids, starts, dim, tiebreak, out):
+    """Binary sequence bundle: bitwise majority of ``rotate(words[ids[i]], L_d - 1 - i)``.
+
+    words (U, nw) uint64; out (N, nw) uint64. Empty documents get ``tiebreak``.
+    """
+    n_docs = starts.shape[0] - 1
+    nw = words.shape[1]
+    for d in prange(n_docs):
+        acc = np.zeros(dim, np.int64)
+        last = starts[d + 1] - 1
+        for i in range(starts[d], starts[d + 1]):
+            s = (last - i) % dim
+            row = words[ids[i]]
+            for w in range(nw):
+                x = row[w]
+                base = w * 64
+                for bit in range(min(64, dim - base)):
+                    k = base + bit + s
+                    if k >= dim:
+                        k -= dim
+                    acc[k] += np.int64((x >> np.uint64(bit)) & _U1)
+        _pack_majority(acc, starts[d + 1] - starts[d], tiebreak, out[d])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def segment_sum(rows, weights, table, starts, out):
+    """``out[s] = sum_{t in segment s} weights[t] * table[rows[t]]``; out (S, D) zeroed here."""
+    n_seg = starts.shape[0] - 1
+    width = table.shape[1]
+    for s in prange(n_seg):
+        acc = out[s]
+        acc[:] = 0
+        for t in range(starts[s], starts[s + 1]):
+            w = weights[t]
+            row = table[rows[t]]
+            for k in range(width):
+                acc[k] += w * row[k]
