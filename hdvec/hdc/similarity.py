@@ -103,9 +103,10 @@ def dot(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 def norms(x: np.ndarray) -> np.ndarray:
     """Euclidean norms over the last axis, float32 (complex: of the 2D real form)."""
     r = np.ascontiguousarray(x).view(np.float32) if x.dtype == np.complex64 else np.ascontiguousarray(x)
+    if r.size < 1 << 16:  # a parallel kernel costs more to start than a few rows take
+        return np.sqrt(np.einsum("...i,...i->...", r, r, dtype=np.float64)).astype(np.float32)
     out = np.empty(r.shape[:-1], np.float32)
-    if r.size:
-        K.row_norms(r.reshape(-1, r.shape[-1]), out.reshape(-1))
+    K.row_norms(r.reshape(-1, r.shape[-1]), out.reshape(-1))
     return out
 
 
