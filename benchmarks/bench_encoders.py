@@ -10,6 +10,7 @@ same character vectors (hdvec's), so their MAP outputs must agree exactly: the r
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -108,13 +109,13 @@ def peer_torchhd(tmp: Path, cfg: dict) -> dict:
             table = torchhd.BSCTensor(torch.from_numpy(bits))
         else:
             table = torchhd.MAPTensor(torch.from_numpy(v))
-        docs = [torch.from_numpy(ids[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+        docs = [torch.from_numpy(ids[a:b]) for a, b in itertools.pairwise(starts)]
 
         def encode(i: int, table=table, docs=docs):
             with torch.no_grad():
                 return torchhd.ngrams(table[docs[i]], n=cfg["n"])
 
-        long_t = median_time(lambda: encode(0), cfg["repeats"], cfg["budget"])  # noqa: B023
+        long_t = median_time(lambda: encode(0), cfg["repeats"], cfg["budget"])
         batch_t = median_time(lambda: [encode(i) for i in range(1, len(docs))], cfg["repeats"], cfg["budget"])  # noqa: B023
         result = torch.stack([encode(i) for i in range(4)]).numpy()
         np.save(tmp / f"out_torchhd_{model}.npy", result)
@@ -178,11 +179,11 @@ def child_main(args) -> None:
 
 def render(cfg: dict, info: dict, res: dict, agree: dict, elapsed: float) -> str:
     lines = [f"### Encoders (`benchmarks/bench_encoders.py{' --quick' if cfg['quick'] else ''}`)", "",
-             f"{platform.machine()}, {os.cpu_count()} cores, {THREADS} threads per peer; "
+             (f"{platform.machine()}, {os.cpu_count()} cores, {THREADS} threads per peer; "
              f"{res['hdvec']['version']}; {res.get('torchhd', {}).get('version', 'Torchhd not run')}. "
-             f"Wall time {elapsed:.0f} s.", "",
-             f"**Character {cfg['n']}-grams, D={cfg['dim']:,}** (same character vectors in both peers; "
-             "one long English document, then a batch of short sentences in 21 languages):", "",
+             f"Wall time {elapsed:.0f} s."), "",
+             (f"**Character {cfg['n']}-grams, D={cfg['dim']:,}** (same character vectors in both peers; "
+             "one long English document, then a batch of short sentences in 21 languages):"), "",
              "| model | workload | hdvec | Torchhd | speed-up | outputs |", "|---|---|---|---|---|---|"]
     sent_mb = info["sentence_bytes"] / 1e6
     for model in MODELS:
@@ -211,8 +212,8 @@ def render(cfg: dict, info: dict, res: dict, agree: dict, elapsed: float) -> str
 
 
 def parent_main(args) -> None:
-    cfg = dict(dim=10_000, n=3, chars=20_000, docs=1_000, records=3_201, json_dims=[2_048, 10_000],
-               hdfe_dim=8_000, hdfe_samples=[10_000], hdfe_queries=1_000, repeats=5, budget=10.0)
+    cfg = {"dim": 10_000, "n": 3, "chars": 20_000, "docs": 1_000, "records": 3_201, "json_dims": [2_048, 10_000],
+               "hdfe_dim": 8_000, "hdfe_samples": [10_000], "hdfe_queries": 1_000, "repeats": 5, "budget": 10.0}
     if args.quick:
         cfg.update(chars=2_000, docs=50, records=200, hdfe_samples=[1_000], hdfe_queries=100, repeats=2, budget=1.0)
     cfg["quick"] = args.quick
