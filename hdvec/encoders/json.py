@@ -28,6 +28,7 @@ candidate values by cosine.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import re
@@ -44,6 +45,7 @@ from . import _kernels as K
 _CHUNK = 256  # records per kernel pass: bounds the (leaves, dim) scratch array
 _ROLE_CACHE = 4096
 _STRING_CACHE = 100_000
+_HUGE = 1e12  # |value / scale| past which soft numbers are compressed
 _PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -274,13 +276,18 @@ class JSONEncoder:
         leaves.term_starts.append(leaves.term_starts[-1] + len(rows))
 
     # ------------------------------------------------------------------ vectors
-    def _number_features(self, values: np.ndarray, scales: np.ndarray) -> np.ndarray:
-        """Random Fourier features ``(n, dim)`` float32 of ``values / scales``."""
-        arg = np.multiply.outer(values / scales, self._freq)
-        arg += self._phase
-        np.mod(arg, 2.0 * np.pi, out=arg)  # exact in float64; float32 cos is then accurate and twice as fast
-        out = np.cos(arg.astype(np.float32))
-        out *= np.float32(math.sqrt(2.0 / self.dim))
+    def _number_features(self, values: np.ndarray) -> np.ndarray:
+        """Random Fourier features ``(n, dim)`` float32 of ``values`` (already divided by their scales).
+
+        Beyond 1e12 scales from zero float64 cannot resolve one scale any more:
+        such values are compressed logarithmically (still finite and distinct).
+        """
+        big = np.abs(values) > _HUGE
+        if big.any():
+            values = values.copy()
+            values[big] = np.sign(values[big]) * _HUGE * (1.0 + np.log(np.abs(values[big]) / _HUGE))
+        out = np.empty((len(values), self.dim), np.float32)
+        K.fourier_features(values, self._freq, self._phase, math.sqrt(2.0 / self.dim), out)
         return out
 
     def _encode_chunk(self, objs: Sequence[Any], offset: int, key: str | None = None) -> np.ndarray:
@@ -291,30 +298,33 @@ class JSONEncoder:
         weight = np.asarray(leaves.weight, np.float64)
         term_starts = np.asarray(leaves.term_starts, np.int64)
         rows = np.concatenate(leaves.rows) if leaves.rows else np.empty(0, np.int64)
-        # leaf vectors: atom rows weighted by leaf weight / sqrt(terms of the leaf)
+        # leaves sorted by path, so the leaves sharing a path are one contiguous slice
+        path = np.asarray(leaves.path, np.int64)
+        order = np.argsort(path, kind="stable")
+        where = np.empty(n_leaves, np.int64)
+        where[order] = np.arange(n_leaves)
+        # leaf vectors: atom rows weighted by leaf weight / sqrt(terms of the leaf), plus number features
         n_terms = np.diff(term_starts)
         term_w = np.repeat(weight / np.sqrt(np.maximum(n_terms, 1)), n_terms).astype(np.float32)
         vecs = np.empty((n_leaves, self.dim), np.float32)
-        K.segment_sum(rows, term_w, self.memory.vectors, term_starts, vecs)
+        K.segment_sum(rows, term_w, self.memory.vectors, term_starts, order, vecs)
         if leaves.number_leaf:
             idx = np.asarray(leaves.number_leaf, np.int64)
-            feats = self._number_features(np.asarray(leaves.number_value), np.asarray(leaves.number_scale))
-            vecs[idx] += feats * weight[idx, None].astype(np.float32)
+            feats = self._number_features(np.asarray(leaves.number_value) / np.asarray(leaves.number_scale))
+            vecs[where[idx]] += feats * weight[idx, None].astype(np.float32)
         # roles: every leaf sharing a path gets the same product of roles, innermost first
-        path = np.asarray(leaves.path, np.int64)
-        order = np.argsort(path, kind="stable")
-        bounds = np.flatnonzero(np.diff(path[order])) + 1
-        for group in np.split(order, bounds):
-            steps = self._path_list[path[group[0]]]
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(path[order])) + 1, [n_leaves]])
+        for a, b in itertools.pairwise(bounds):
+            steps = self._path_list[path[order[a]]]
             if steps:
-                x = vecs[group]
+                x = vecs[a:b]
                 for step in reversed(steps):
-                    x = self.model.bind(self._role(step), x)
-                vecs[group] = x
-        # records: sum of their leaves (leaves of a record are contiguous), unit norm
+                    x = self.model._apply(self._role(step), x)  # vectors built here: no re-validation
+                vecs[a:b] = x
+        # records: sum of their leaves (a record's leaves are contiguous before sorting), unit norm
         leaf_starts = np.searchsorted(np.asarray(leaves.record, np.int64), np.arange(len(objs) + 1)).astype(np.int64)
         out = np.empty((len(objs), self.dim), np.float32)
-        K.segment_sum(np.arange(n_leaves, dtype=np.int64), np.ones(n_leaves, np.float32), vecs, leaf_starts, out)
+        K.segment_sum(where, np.ones(n_leaves, np.float32), vecs, leaf_starts, np.arange(len(objs)), out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
 

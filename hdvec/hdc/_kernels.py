@@ -542,8 +542,75 @@ def _fwht_inplace(v, start, size):
         v[j] *= scale
 
 
-@njit(cache=True, nogil=True, parallel=True)
+_TILE = 16  # rows per tile of the batched structured transform
+
+
 def structured_apply(x, signs, perms, starts, sizes, transpose, out):
+    """Apply the structured orthogonal transform (see ``structured_apply_rows``) to each row of x.
+
+    Batches of at least one tile go through ``structured_apply_tiles``, which
+    keeps ``_TILE`` rows side by side so every butterfly is a SIMD loop.
+    """
+    if x.shape[0] >= _TILE:
+        structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out)
+    else:
+        structured_apply_rows(x, signs, perms, starts, sizes, transpose, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out):
+    """``structured_apply_rows`` on tiles of ``_TILE`` rows held transposed, ``(D, _TILE)``
+    float32: the permutation moves whole tile rows and each butterfly adds and
+    subtracts ``_TILE`` contiguous values."""
+    n, dim = x.shape
+    n_rounds = signs.shape[0]
+    for tile in prange((n + _TILE - 1) // _TILE):
+        r0 = tile * _TILE
+        m = min(n, r0 + _TILE) - r0
+        v = np.empty((dim, _TILE), np.float32)
+        t = np.empty((dim, _TILE), np.float32)
+        for i in range(m):
+            for j in range(dim):
+                v[j, i] = x[r0 + i, j]
+        for step in range(n_rounds):
+            k = n_rounds - 1 - step if transpose else step
+            if not transpose:
+                for j in range(dim):
+                    p = perms[k, j]
+                    sg = np.float32(signs[k, p])
+                    for i in range(m):
+                        t[j, i] = v[p, i] * sg
+                v, t = t, v
+            for b in range(starts.shape[0]):
+                lo, size = starts[b], sizes[b]
+                h = 1
+                while h < size:
+                    for i0 in range(lo, lo + size, 2 * h):
+                        for j in range(i0, i0 + h):
+                            for i in range(m):
+                                a = v[j, i]
+                                c = v[j + h, i]
+                                v[j, i] = a + c
+                                v[j + h, i] = a - c
+                    h *= 2
+                scale = np.float32(1.0 / np.sqrt(size))
+                for j in range(lo, lo + size):
+                    for i in range(m):
+                        v[j, i] *= scale
+            if transpose:
+                for j in range(dim):
+                    p = perms[k, j]
+                    sg = np.float32(signs[k, p])
+                    for i in range(m):
+                        t[p, i] = v[j, i] * sg
+                v, t = t, v
+        for i in range(m):
+            for j in range(dim):
+                out[r0 + i, j] = v[j, i]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def structured_apply_rows(x, signs, perms, starts, sizes, transpose, out):
     """Apply the structured orthogonal transform Q (or Q^T) to each row of x.
 
     Q = prod over rounds r of  H_blocks · P_r · S_r  (S_r = diag(signs[r]),
