@@ -2,10 +2,12 @@
 
 * :class:`NGramEncoder`, :class:`TokenEncoder` (``hdvec.encoders.text``)
 * :class:`JSONEncoder` (``hdvec.encoders.json``): MBAT soft JSON
+* :class:`FunctionEncoder` (``hdvec.encoders.functions``): HDFE
 * ``hdvec.encoders.segmentation``: HyperSeg topic segmentation, ``pk``, ``windowdiff``
 """
 
+from .functions import FunctionEncoder
 from .json import JSONEncoder
 from .text import NGramEncoder, TokenEncoder, tokenize
 
-__all__ = ["JSONEncoder", "NGramEncoder", "TokenEncoder", "tokenize"]
+__all__ = ["FunctionEncoder", "JSONEncoder", "NGramEncoder", "TokenEncoder", "tokenize"]
