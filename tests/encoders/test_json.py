@@ -199,3 +199,15 @@ def test_arbitrary_json_encodes_or_raises_the_documented_error(value):
     assert ok
     assert v.shape == (256,) and v.dtype == np.float32
     assert np.isfinite(v).all() and abs(np.linalg.norm(v) - 1) < 1e-4
+
+
+def test_torch_device_output(backend):
+    if backend is None:
+        pytest.skip("NumPy output covered elsewhere")
+    enc = JSONEncoder(256, seed=0)
+    recs = [{"a": 1, "b": "x"}, {"a": [True, None]}]
+    out = enc.encode_batch(recs, device=backend)
+    assert str(out.device).startswith(backend)
+    np.testing.assert_array_equal(out.cpu().numpy(), enc.encode_batch(recs))
+    sims, idx = enc.query(out[0], "b", ["y", "x"])  # query takes tensors too
+    assert idx[0] == 1
