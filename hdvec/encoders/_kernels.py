@@ -76,8 +76,9 @@ def gram_majority(tables, grams, starts, counts, dim, tiebreak, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def shifted_sum(vectors, ids, starts, out):
-    """Dense sequence bundle: ``out[d] = sum_i roll(vectors[ids[i]], L_d - 1 - i)``.
+def shifted_sum(vectors, ids, starts, positional, out):
+    """Dense sequence bundle: ``out[d] = sum_i roll(vectors[ids[i]], L_d - 1 - i)``
+    (``positional``) or the plain sum of the rows (a bag).
 
     vectors (U, D); ids (M,) int64; out (N, D), zeroed here. roll as ``np.roll``:
     component k moves to (k + s) mod D.
@@ -89,7 +90,7 @@ def shifted_sum(vectors, ids, starts, out):
         acc[:] = 0
         last = starts[d + 1] - 1
         for i in range(starts[d], starts[d + 1]):
-            s = (last - i) % dim
+            s = (last - i) % dim if positional else 0
             v = vectors[ids[i]]
             for k in range(dim - s):
                 acc[k + s] += v[k]
@@ -98,8 +99,9 @@ def shifted_sum(vectors, ids, starts, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def shifted_majority(words, ids, starts, dim, tiebreak, out):
-    """Binary sequence bundle: bitwise majority of ``rotate(words[ids[i]], L_d - 1 - i)``.
+def shifted_majority(words, ids, starts, dim, positional, tiebreak, out):
+    """Binary sequence bundle: bitwise majority of ``rotate(words[ids[i]], L_d - 1 - i)``
+    (``positional``) or of the rows themselves (a bag).
 
     words (U, nw) uint64; out (N, nw) uint64. Empty documents get ``tiebreak``.
     """
@@ -109,7 +111,7 @@ def shifted_majority(words, ids, starts, dim, tiebreak, out):
         acc = np.zeros(dim, np.int64)
         last = starts[d + 1] - 1
         for i in range(starts[d], starts[d + 1]):
-            s = (last - i) % dim
+            s = (last - i) % dim if positional else 0
             row = words[ids[i]]
             for w in range(nw):
                 x = row[w]

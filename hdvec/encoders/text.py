@@ -133,16 +133,16 @@ class _SymbolEncoder:
         K.gram_sum(tables, grams, gram_starts, counts.astype(np.int32 if acc_dtype == np.int32 else np.float32), acc)
         return self._finish(acc)
 
-    def _sequence(self, vectors: np.ndarray, ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Bundle of ``permute(v(s_i), L - 1 - i)`` per document -> (N, width)."""
+    def _sequence(self, vectors: np.ndarray, ids: np.ndarray, starts: np.ndarray, positional: bool) -> np.ndarray:
+        """Bundle of ``permute(v(s_i), L - 1 - i)`` (``positional``) or of ``v(s_i)`` per document -> (N, width)."""
         m = self.model
         n_docs = starts.shape[0] - 1
         if isinstance(m, BSC):
             out = np.empty((n_docs, m.width), np.uint64)
-            K.shifted_majority(vectors, ids, starts, m.dim, m.tiebreak, out)
+            K.shifted_majority(vectors, ids, starts, m.dim, positional, m.tiebreak, out)
             return out
         acc = np.empty((n_docs, m.width), np.int32 if vectors.dtype == np.int8 else vectors.dtype)
-        K.shifted_sum(vectors, ids, starts, acc)
+        K.shifted_sum(vectors, ids, starts, positional, acc)
         return self._finish(acc)
 
     def _run(self, texts: Any, encode_chunk: Callable[[list[str]], np.ndarray], device: Any,
@@ -301,8 +301,7 @@ class TokenEncoder(_SymbolEncoder):
         ids = np.asarray(flat, np.int64)
         starts_a = np.asarray(starts, np.int64)
         vectors = self._vectors(list(local))
-        if self.mode == "sequence":
-            return self._sequence(vectors, ids, starts_a)
-        n = self.window if self.mode == "window" else 1
-        grams, gram_starts, counts = count_grams(ids, starts_a, n, len(local))
-        return self._bag(vectors, grams, gram_starts, counts, n)
+        if self.mode != "window":  # token rows summed directly; counting first buys nothing here
+            return self._sequence(vectors, ids, starts_a, positional=self.mode == "sequence")
+        grams, gram_starts, counts = count_grams(ids, starts_a, self.window, len(local))
+        return self._bag(vectors, grams, gram_starts, counts, self.window)
