@@ -309,7 +309,7 @@ def segment(
     -------
     (b,) int64, sorted: boundary ``j`` lies between utterance ``j`` and ``j + 1``.
 
-    On real data (``docs/segmentation_results.md``) the paper's setting
+    On real data (``docs/benchmarks.md``) the paper's setting
     (``method="hyperseg"``, ``encoding="sequence"``) scores close to "no
     boundaries"; ``method="window", encoding="bag"`` does best.
 
