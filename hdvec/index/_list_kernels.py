@@ -1,0 +1,117 @@
+"""Numba scans of IVF lists for full-precision and binary rows, with fused top-k.
+
+Conventions (shared with ``_kernels.py``): rows of list ``l`` are
+``list_offsets[l]:list_offsets[l+1]``; ``probes`` (nq, nprobe) int64 holds the
+lists of each query (-1 = none); ``allowed`` is an (n,) bool mask or an empty
+array meaning every row; outputs (nq, kk) are sorted ascending, ties to the
+lower row, padded with inf / -1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..hdc._kernels import popcount_u64
+
+_BIG = np.int64(2**62)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(hd, hi, d, r):
+    """Max-heap of the kk smallest (distance, row) pairs, ties to the lower row."""
+    kk = hd.shape[0]
+    if d > hd[0] or (d == hd[0] and r >= hi[0]):
+        return
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= kk:
+            break
+        if c + 1 < kk and (hd[c + 1] > hd[c] or (hd[c + 1] == hd[c] and hi[c + 1] > hi[c])):
+            c += 1
+        if hd[c] > d or (hd[c] == d and hi[c] > r):
+            hd[i] = hd[c]
+            hi[i] = hi[c]
+            i = c
+        else:
+            break
+    hd[i] = d
+    hi[i] = r
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sort_out(hd, hi, out_d, out_r):
+    """Heap -> ascending (distance, row); empty slots (row _BIG) become inf / -1."""
+    order = np.argsort(hd, kind="mergesort")
+    # equal distances: lower row first (argsort is stable on the heap order, so fix ties explicitly)
+    m = order.shape[0]
+    for a in range(1, m):
+        j = a
+        while j > 0 and hd[order[j - 1]] == hd[order[j]] and hi[order[j - 1]] > hi[order[j]]:
+            t = order[j - 1]
+            order[j - 1] = order[j]
+            order[j] = t
+            j -= 1
+    for j in range(m):
+        r = hi[order[j]]
+        if r == _BIG:
+            out_d[j] = np.inf
+            out_r[j] = -1
+        else:
+            out_d[j] = hd[order[j]]
+            out_r[j] = r
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def scan_flat(queries, probes, list_offsets, vectors, sqnorm, metric_ip, allowed, out_dist, out_rows):
+    """Full-precision scan: squared L2 (``|q|^2 + sqnorm - 2<q,x>``) or ``-<q,x>``."""
+    nq, d = queries.shape
+    kk = out_dist.shape[1]
+    use_mask = allowed.shape[0] > 0
+    for qi in prange(nq):
+        q = queries[qi]
+        qsq = np.float32(0.0)
+        for j in range(d):
+            qsq += q[j] * q[j]
+        hd = np.full(kk, np.inf, np.float32)
+        hi = np.full(kk, _BIG, np.int64)
+        for p in range(probes.shape[1]):
+            lst = probes[qi, p]
+            if lst < 0:
+                continue
+            for r in range(list_offsets[lst], list_offsets[lst + 1]):
+                if use_mask and not allowed[r]:
+                    continue
+                x = vectors[r]
+                dot = np.float32(0.0)
+                for j in range(d):
+                    dot += q[j] * x[j]
+                dist = -dot if metric_ip else max(qsq + sqnorm[r] - 2 * dot, np.float32(0.0))
+                _push(hd, hi, dist, r)
+        _sort_out(hd, hi, out_dist[qi], out_rows[qi])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def scan_hamming(queries, probes, list_offsets, words, allowed, out_dist, out_rows):
+    """Binary scan: Hamming distance (popcount of xor) over the probed lists."""
+    nq, nw = queries.shape
+    kk = out_dist.shape[1]
+    use_mask = allowed.shape[0] > 0
+    for qi in prange(nq):
+        q = queries[qi]
+        hd = np.full(kk, np.inf, np.float32)
+        hi = np.full(kk, _BIG, np.int64)
+        for p in range(probes.shape[1]):
+            lst = probes[qi, p]
+            if lst < 0:
+                continue
+            for r in range(list_offsets[lst], list_offsets[lst + 1]):
+                if use_mask and not allowed[r]:
+                    continue
+                x = words[r]
+                c = 0
+                for w in range(nw):
+                    c += popcount_u64(q[w] ^ x[w])
+                _push(hd, hi, np.float32(c), r)
+        _sort_out(hd, hi, out_dist[qi], out_rows[qi])

@@ -1,0 +1,115 @@
+"""Index pipeline specs: ``"PCA64,IVF1024,LVQ8,Rerank"`` <-> :class:`IndexSpec`.
+
+Tokens, in pipeline order (each optional except the codes):
+
+* reduction: ``PCA{d}`` (principal components fitted on the training data,
+  LeanVec-ID style) or ``ROT`` (a random orthogonal rotation, same dim);
+* partition: ``IVF{nlist}`` (k-means coarse centroids, ``nprobe`` lists
+  scanned per query); without it every vector is scanned;
+* codes: ``Flat`` (float32, exact), ``LVQ8``, ``LVQ4``, ``LVQ4x8``
+  (4-bit codes scanned, 8-bit residual for re-scoring) or ``RaBitQ``
+  (1 bit per dimension); binary (Hamming) indexes only take ``Flat``;
+* ``Rerank`` or ``Rerank{f}``: re-score a shortlist of ``f * k`` candidates
+  (default f = 4) with the full-precision vectors, kept in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+CODES = ("flat", "lvq8", "lvq4", "lvq4x8", "rabitq")
+_CODE_TOKENS = {"FLAT": "flat", "LVQ8": "lvq8", "LVQ4": "lvq4", "LVQ4X8": "lvq4x8", "RABITQ": "rabitq"}
+DEFAULT_RERANK = 4
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """A parsed pipeline. ``reduction`` is None, ``"pca"`` or ``"rotation"``."""
+
+    codes: str = "flat"
+    reduction: str | None = None
+    reduced_dim: int | None = None
+    nlist: int | None = None
+    rerank: int = 0  # shortlist factor; 0 = no exact re-rank
+
+    def __post_init__(self) -> None:
+        if self.codes not in CODES:
+            raise ValueError(f"`codes` must be one of {CODES}; got {self.codes!r}")
+        if self.reduction not in (None, "pca", "rotation"):
+            raise ValueError(f"`reduction` must be None, 'pca' or 'rotation'; got {self.reduction!r}")
+        if (self.reduction == "pca") != (self.reduced_dim is not None):
+            raise ValueError("`reduced_dim` is set exactly when `reduction` is 'pca'")
+        for name in ("reduced_dim", "nlist"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValueError(f"`{name}` must be a positive int or None; got {v!r}")
+        if isinstance(self.rerank, bool) or not isinstance(self.rerank, int) or self.rerank < 0:
+            raise ValueError(f"`rerank` must be an int >= 0; got {self.rerank!r}")
+
+    @property
+    def needs_training(self) -> bool:
+        return self.reduction is not None or self.nlist is not None or self.codes not in ("flat",)
+
+    def with_(self, **changes) -> IndexSpec:
+        return replace(self, **changes)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.reduction == "pca":
+            parts.append(f"PCA{self.reduced_dim}")
+        elif self.reduction == "rotation":
+            parts.append("ROT")
+        if self.nlist is not None:
+            parts.append(f"IVF{self.nlist}")
+        parts.append({"flat": "Flat", "lvq8": "LVQ8", "lvq4": "LVQ4", "lvq4x8": "LVQ4x8", "rabitq": "RaBitQ"}[self.codes])
+        if self.rerank:
+            parts.append("Rerank" if self.rerank == DEFAULT_RERANK else f"Rerank{self.rerank}")
+        return ",".join(parts)
+
+
+_TOKEN = re.compile(r"^(PCA|IVF|RERANK)(\d*)$")
+
+
+def parse_spec(spec: str | IndexSpec) -> IndexSpec:
+    """Parse a spec string (case-insensitive); an :class:`IndexSpec` passes through."""
+    if isinstance(spec, IndexSpec):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"`spec` must be a str like 'IVF1024,LVQ8,Rerank' or an IndexSpec; got {type(spec).__name__}")
+    tokens = [t.strip().upper() for t in spec.split(",")]
+    if not tokens or any(not t for t in tokens):
+        raise ValueError(f"`spec` must be comma-separated tokens like 'PCA64,IVF1024,LVQ8,Rerank'; got {spec!r}")
+    fields: dict = {}
+    order = []  # stage of each token, to check pipeline order
+    for t in tokens:
+        if t == "ROT":
+            stage, key, value = 0, "reduction", "rotation"
+        elif t in _CODE_TOKENS:
+            stage, key, value = 2, "codes", _CODE_TOKENS[t]
+        else:
+            m = _TOKEN.match(t)
+            if m is None:
+                raise ValueError(f"`spec` has an unknown token {t!r} in {spec!r}; expected PCA<d>, ROT, IVF<nlist>, "
+                                 "Flat, LVQ8, LVQ4, LVQ4x8, RaBitQ or Rerank[<f>]")
+            name, num = m.groups()
+            if name == "RERANK":
+                stage, key, value = 3, "rerank", int(num) if num else DEFAULT_RERANK
+                if value < 1:
+                    raise ValueError(f"`spec`: Rerank factor must be >= 1; got {t!r}")
+            elif not num or int(num) < 1:
+                raise ValueError(f"`spec`: {name} needs a positive number, e.g. {name}64; got {t!r}")
+            elif name == "PCA":
+                stage, key, value = 0, "reduction", "pca"
+                fields["reduced_dim"] = int(num)
+            else:
+                stage, key, value = 1, "nlist", int(num)
+        if key in fields:
+            raise ValueError(f"`spec` sets {key} twice: {spec!r}")
+        if order and stage < order[-1]:
+            raise ValueError(f"`spec` tokens must follow the order reduction, IVF, codes, Rerank; got {spec!r}")
+        fields[key] = value
+        order.append(stage)
+    if "codes" not in fields:
+        raise ValueError(f"`spec` must name the codes (Flat, LVQ8, LVQ4, LVQ4x8 or RaBitQ); got {spec!r}")
+    return IndexSpec(**fields)

@@ -1,0 +1,292 @@
+import threading
+
+import numpy as np
+import pytest
+
+from hdvec import hdc
+from hdvec._io import FormatError
+from hdvec.index import Index, IndexSpec, knn, knn_hamming, parse_spec
+
+
+def clustered(n, d, n_clusters=50, nq=50, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_clusters, d)) * 3
+    xb = (centres[rng.integers(n_clusters, size=n)] + rng.standard_normal((n, d))).astype(np.float32)
+    xq = (centres[rng.integers(n_clusters, size=nq)] + rng.standard_normal((nq, d))).astype(np.float32)
+    return xb, xq
+
+
+def recall(found, truth):
+    k = truth.shape[1]
+    return np.mean([len(set(f[:k]) & set(t)) / k for f, t in zip(found, truth)])
+
+
+XB, XQ = clustered(6000, 32)
+_, TRUTH = knn(XQ, XB, 10)
+
+
+# ----------------------------------------------------------------------------- specs
+def test_parse_spec_round_trip_and_errors():
+    s = parse_spec("PCA16,IVF64,LVQ4x8,Rerank")
+    assert s == IndexSpec("lvq4x8", reduction="pca", reduced_dim=16, nlist=64, rerank=4)
+    assert str(s) == "PCA16,IVF64,LVQ4x8,Rerank"
+    assert parse_spec("rot,ivf8,rabitq,rerank10") == IndexSpec("rabitq", reduction="rotation", nlist=8, rerank=10)
+    assert parse_spec(str(parse_spec("Flat"))) == IndexSpec()
+    for bad, match in [("IVF,Flat", "positive number"), ("LVQ8,IVF16", "order"), ("IVF8", "must name the codes"),
+                       ("IVF8,IVF8,Flat", "twice"), ("HNSW32", "unknown token"), ("", "comma-separated"),
+                       ("Flat,Rerank0", "Rerank factor")]:
+        with pytest.raises(ValueError, match=match):
+            parse_spec(bad)
+    with pytest.raises(TypeError, match="`spec` must be a str"):
+        parse_spec(3)
+
+
+# ----------------------------------------------------------------------------- exact modes
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+def test_flat_index_is_exact(metric):
+    import faiss
+
+    idx = Index(32, metric=metric, spec="Flat")
+    idx.add(XB)
+    d, i = idx.search(XQ, 10)
+    d2, i2 = knn(XQ, XB, 10, metric=metric)
+    np.testing.assert_array_equal(i, i2)
+    np.testing.assert_allclose(d, d2, rtol=1e-5, atol=1e-4)
+    if metric == "l2":
+        f = faiss.IndexFlatL2(32)
+        f.add(XB)
+        fd, fi = f.search(XQ, 10)
+        np.testing.assert_array_equal(i, fi)
+        np.testing.assert_allclose(d, fd, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_ivf_flat_with_every_list_probed_is_exact(metric):
+    idx = Index(32, metric=metric, spec="IVF16,Flat", seed=1)
+    idx.train(XB)
+    idx.add(XB)
+    d, i = idx.search(XQ, 10, nprobe=16)
+    d2, i2 = knn(XQ, XB, 10, metric=metric)
+    np.testing.assert_array_equal(i, i2)
+    np.testing.assert_allclose(d, d2, rtol=1e-5, atol=1e-3)
+
+
+def test_knn_hamming_matches_faiss_tie_aware():
+    import faiss
+
+    m = hdc.BSC(1000, seed=0)
+    xb, xq = m.random(3000), m.random(20)
+    d, i = knn_hamming(xq, xb, 10)
+    f = faiss.IndexBinaryFlat(1024)
+    pad = lambda w: np.pad(w, ((0, 0), (0, 16 - w.shape[1]))).view(np.uint8)
+    f.add(pad(xb))
+    fd, _ = f.search(pad(xq), 10)
+    np.testing.assert_array_equal(d, fd)  # the same distances; ids may differ only among ties
+    true = hdc.hamming(xq, xb)
+    np.testing.assert_array_equal(np.take_along_axis(true, i, 1), d)
+
+
+def test_hamming_index_flat_and_ivf():
+    m = hdc.BSC(2000, seed=0)
+    centres = m.random(20)
+    rng = np.random.default_rng(0)
+    flip = hdc.pack_bits(rng.random((4000, 2000)) < 0.2)
+    xb = centres[rng.integers(20, size=4000)] ^ flip
+    xq = xb[:30] ^ hdc.pack_bits(rng.random((30, 2000)) < 0.05)
+    exact = Index(2000, metric="hamming")
+    exact.add(xb)
+    _d, i = exact.search(xq, 10)
+    d2, i2 = knn_hamming(xq, xb, 10)
+    np.testing.assert_array_equal(i, i2)
+    ivf = Index(2000, metric="hamming", spec="IVF16,Flat", seed=0)
+    ivf.train(xb)
+    ivf.add(xb)
+    d3, _i3 = ivf.search(xq, 10, nprobe=16)
+    np.testing.assert_array_equal(d3, d2)
+    d4, _i4 = ivf.search(xq, 10, nprobe=4)
+    kth = d2[:, -1:]
+    assert np.mean(d4 <= kth) >= 0.9  # tie-aware recall@10
+
+
+# ----------------------------------------------------------------------------- approximate pipelines
+PIPELINES = [("IVF32,Flat", 8, 0.95), ("IVF32,LVQ8,Rerank", 8, 0.95), ("IVF32,LVQ4,Rerank", 8, 0.95),
+             ("IVF32,LVQ4x8", 8, 0.95), ("LVQ8", None, 0.9), ("IVF32,RaBitQ,Rerank10", 8, 0.9),
+             ("PCA24,IVF32,LVQ8,Rerank", 8, 0.9), ("ROT,IVF32,LVQ8,Rerank", 8, 0.95)]
+
+
+@pytest.mark.parametrize("spec,nprobe,bar", PIPELINES, ids=[p[0] for p in PIPELINES])
+def test_pipeline_recall_against_exact(spec, nprobe, bar):
+    idx = Index(32, spec=spec, seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    d, i = idx.search(XQ, 10, nprobe=nprobe)
+    assert d.dtype == np.float32 and i.dtype == np.int64 and d.shape == (50, 10)
+    assert np.all(np.diff(d, axis=1) >= 0)
+    assert recall(i, TRUTH) >= bar, recall(i, TRUTH)
+
+
+def test_default_spec_is_picked_and_fast_path_is_accurate():
+    idx = Index(32, seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    assert idx.spec is not None
+    _, i = idx.search(XQ, 10)
+    assert recall(i, TRUTH) >= 0.95
+
+
+# ----------------------------------------------------------------------------- ids, remove, filters
+def test_ids_remove_and_padding():
+    idx = Index(32, spec="IVF8,LVQ8,Rerank", seed=0)
+    idx.train(XB)
+    ids = np.arange(100_000, 100_000 + len(XB))
+    idx.add(XB, ids=ids)
+    _, i = idx.search(XQ, 10, nprobe=8)
+    assert set(i.ravel()) <= set(ids)
+    gone = np.unique(i[:, :3])
+    assert idx.remove(gone) == len(gone) and len(idx) == len(XB) - len(gone)
+    _, i2 = idx.search(XQ, 10, nprobe=8)
+    assert not set(i2.ravel()) & set(gone)
+    small = Index(32, spec="Flat")
+    small.add(XB[:3])
+    d, i = small.search(XQ[:2], 5)
+    assert (i[:, 3:] == -1).all() and np.isinf(d[:, 3:]).all()
+
+
+def test_filters_return_only_allowed_ids_and_the_right_ones():
+    rng = np.random.default_rng(3)
+    year = rng.integers(1950, 2020, len(XB))
+    genre = rng.integers(0, 100, len(XB))
+    idx = Index(32, spec="IVF32,LVQ8,Rerank", seed=0)
+    idx.train(XB)
+    idx.add(XB, attributes={"year": year, "genre": genre})
+    for flt, allowed in [({"genre": 7}, genre == 7), ({"year": (1990, 1999)}, (year >= 1990) & (year <= 1999)),
+                         ({"genre": [1, 2], "year": (None, 1980)}, np.isin(genre, [1, 2]) & (year <= 1980)),
+                         (np.arange(0, len(XB), 3), np.arange(len(XB)) % 3 == 0),
+                         (np.arange(len(XB)) % 2 == 0, np.arange(len(XB)) % 2 == 0)]:
+        _, i = idx.search(XQ, 10, filter=flt, nprobe=8)
+        rows = np.flatnonzero(allowed)
+        assert np.isin(i[i >= 0], rows).all()
+        _, t = knn(XQ, XB[rows], 10)
+        truth = rows[t]
+        assert recall(i, truth) >= 0.95 * recall(idx.search(XQ, 10, nprobe=8)[1], TRUTH) - 1e-9
+    # 1 %-selective filter: k results whenever k allowed vectors exist
+    _d, i = idx.search(XQ, 10, filter={"genre": 7})
+    assert (i >= 0).all() and len(np.flatnonzero(genre == 7)) >= 10
+
+
+# ----------------------------------------------------------------------------- persistence
+@pytest.mark.parametrize("spec", ["Flat", "IVF16,LVQ4x8", "PCA16,IVF16,LVQ8,Rerank", "IVF16,RaBitQ,Rerank"])
+def test_save_load_plain_and_mmap_give_identical_results(tmp_path, spec):
+    idx = Index(32, spec=spec, seed=0, nprobe=4)
+    if parse_spec(spec).needs_training:
+        idx.train(XB)
+    idx.add(XB, attributes={"a": np.arange(len(XB)) % 5})
+    idx.remove([3, 4, 5])
+    path = tmp_path / "x.hdvec"
+    idx.save(path)
+    before = idx.search(XQ, 10, filter={"a": 1})
+    for mmap in (False, True):
+        back = Index.load(path, mmap=mmap)
+        assert len(back) == len(idx) and repr(back) == repr(idx)
+        after = back.search(XQ, 10, filter={"a": 1})
+        np.testing.assert_array_equal(after[1], before[1])
+        np.testing.assert_array_equal(after[0], before[0])
+    back = Index.load(path, mmap=True)
+    back.add(XB[:10], attributes={"a": np.zeros(10, np.int64)})  # a mapped index stays usable
+    back.remove([6])
+    assert len(back) == len(idx) + 9
+
+
+def test_truncated_and_corrupted_files_raise(tmp_path):
+    idx = Index(32, spec="Flat")
+    idx.add(XB[:100])
+    path = tmp_path / "x.hdvec"
+    idx.save(path)
+    raw = path.read_bytes()
+    (tmp_path / "t").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(FormatError, match="truncated"):
+        Index.load(tmp_path / "t")
+    flipped = bytearray(raw)
+    flipped[-5] ^= 0x10
+    (tmp_path / "f").write_bytes(bytes(flipped))
+    with pytest.raises(FormatError, match="checksum"):
+        Index.load(tmp_path / "f")
+    newer = bytearray(raw)
+    newer[8] = 99  # version field
+    (tmp_path / "v").write_bytes(bytes(newer))
+    with pytest.raises(FormatError, match="newer"):
+        Index.load(tmp_path / "v")
+
+
+# ----------------------------------------------------------------------------- threads, bad input
+def test_concurrent_searches_agree():
+    idx = Index(32, spec="IVF16,LVQ8,Rerank", seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    want = idx.search(XQ, 10, nprobe=4)
+    got = [None] * 4
+
+    def run(j):
+        got[j] = idx.search(XQ, 10, nprobe=4)
+
+    threads = [threading.Thread(target=run, args=(j,)) for j in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g in got:
+        np.testing.assert_array_equal(g[1], want[1])
+
+
+def test_bad_input():
+    idx = Index(32, spec="IVF16,LVQ8", seed=0)
+    with pytest.raises(ValueError, match="must be trained first"):
+        idx.add(XB)
+    with pytest.raises(ValueError, match="untrained"):
+        idx.search(XQ, 10)
+    idx.train(XB)
+    bad = XB[:5].copy()
+    bad[1, 3] = np.nan
+    with pytest.raises(ValueError, match="`x` must contain only finite"):
+        idx.add(bad)
+    with pytest.raises(ValueError, match="dim 32"):
+        idx.add(XB[:, :10])
+    idx.add(XB[:100])
+    with pytest.raises(ValueError, match="`k` must be >= 1"):
+        idx.search(XQ, 0)
+    with pytest.raises(TypeError, match="`k` must be an int"):
+        idx.search(XQ, 2.5)
+    with pytest.raises(ValueError, match="already in the index"):
+        idx.add(XB[:2], ids=[5, 1000])
+    with pytest.raises(ValueError, match="unique"):
+        idx.add(XB[:2], ids=[7000, 7000])
+    with pytest.raises(ValueError, match="not in the index"):
+        idx.remove([424242])
+    with pytest.raises(ValueError, match="`metric` must be one of"):
+        Index(8, metric="manhattan")
+    with pytest.raises(TypeError, match="uint64"):
+        Index(128, metric="hamming").add(np.zeros((3, 2), np.int64))
+    with pytest.raises(ValueError, match="Flat"):
+        Index(128, metric="hamming", spec="IVF4,LVQ8")
+    with pytest.raises(ValueError, match="`attributes"):
+        idx.add(XB[:3], attributes={"a": np.arange(4)})
+    with pytest.raises(ValueError, match="filter` names attribute"):
+        idx.search(XQ, 3, filter={"nope": 1})
+    with pytest.raises(TypeError, match="`filter` must be"):
+        idx.search(XQ, 3, filter="genre")
+    with pytest.raises(ValueError, match="`nprobe` must be >= 1"):
+        idx.search(XQ, 3, nprobe=0)
+
+
+def test_torch_queries(backend):
+    if backend is None:
+        pytest.skip("NumPy covered elsewhere")
+    import torch
+
+    idx = Index(32, spec="IVF16,LVQ8,Rerank", seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    d, i = idx.search(torch.from_numpy(XQ).to(backend), 10, nprobe=4)
+    dn, i_n = idx.search(XQ, 10, nprobe=4)
+    np.testing.assert_array_equal(i.cpu().numpy(), i_n)
+    np.testing.assert_allclose(d.cpu().numpy(), dn)
