@@ -108,6 +108,7 @@ class Index:
         self._sorted_ids = np.empty(0, np.int64)  # for id -> row lookups
         self._sorted_rows = np.empty(0, np.int64)
         self._next_id = 0
+        self._device_cache: dict[str, Any] = {}  # per-row arrays as torch tensors, by device
 
     # ------------------------------------------------------------------ info
     def _check_spec(self, spec: IndexSpec) -> None:
@@ -306,6 +307,7 @@ class Index:
         self._ids = merged(self._ids, ids)
         self._deleted = merged(self._deleted, np.zeros(ids.shape[0], bool))
         self._lists = lists[order]
+        self._device_cache = {}
         self._offsets = np.searchsorted(self._lists, np.arange(self.nlist + 1)).astype(np.int64)
         self._reindex()
 
@@ -351,6 +353,7 @@ class Index:
         self._ids, self._lists = self._ids[keep], self._lists[keep]
         self._deleted = np.zeros(self._ids.shape[0], bool)
         self._n_deleted = 0
+        self._device_cache = {}
         self._offsets = np.searchsorted(self._lists, np.arange(self.nlist + 1)).astype(np.int64)
         self._reindex()
 
@@ -380,8 +383,31 @@ class Index:
                 d, rows = self._search_rows(qv, k, np.flatnonzero(allowed))
                 return self._finish(qv, d, rows, torch_in, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
-        d, rows = self._search(qv, k, nprobe, allowed)
+        if device is not None:
+            d, rows = self._search_torch(qv, k, nprobe, allowed, device)
+        else:
+            d, rows = self._search(qv, k, nprobe, allowed)
         return self._finish(qv, d, rows, torch_in, device)
+
+    def _search_torch(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """``_search`` with the scan and re-rank in torch on ``device``."""
+        from . import _torch as T
+
+        spec = self.spec
+        work = qv if self.metric == "hamming" else self._work(qv, query=True)
+        if not len(self._ids):
+            return _empty(qv.shape[0], k)
+        probes = self._probes(work, nprobe)
+        kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
+        d, r = T.scan(self, work, probes, allowed, kk, device)
+        if spec.rerank and spec.codes != "flat":
+            d, r = T.rerank(self, self._full_query(qv), r, k, False, device)
+        elif spec.codes == "lvq4x8":
+            d, r = T.rerank(self, work, r, k, True, device)
+        else:
+            d, r = d[:, :k], r[:, :k]
+        return d.cpu().numpy().astype(np.float32), r.cpu().numpy()
 
     def _finish(self, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, torch_in: bool, device: Any):
         ids = np.where(rows >= 0, self._ids[np.maximum(rows, 0)], -1) if self._ids.shape[0] else np.full_like(rows, -1)
@@ -503,6 +529,7 @@ class Index:
         if idx._ids.shape != (n,) or any(v.shape[0] != n for v in (*idx._data.values(), *idx._attrs.values())):
             raise FormatError(f"'{path}' is corrupted: arrays do not all hold {n} rows")
         idx._deleted = np.zeros(n, bool)
+        idx._device_cache = {}
         idx._offsets = np.searchsorted(idx._lists, np.arange(idx.nlist + 1)).astype(np.int64)
         idx._reindex()
         return idx

@@ -278,15 +278,42 @@ def test_bad_input():
         idx.search(XQ, 3, nprobe=0)
 
 
-def test_torch_queries(backend):
+TORCH_SPECS = ["Flat", "IVF16,Flat", "IVF16,LVQ8", "IVF16,LVQ4,Rerank", "IVF16,LVQ4x8", "IVF16,RaBitQ,Rerank",
+               "PCA16,IVF16,LVQ8,Rerank"]
+
+
+@pytest.mark.parametrize("spec", TORCH_SPECS)
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_torch_path_agrees_with_numba_path(backend, spec, metric):
     if backend is None:
-        pytest.skip("NumPy covered elsewhere")
+        pytest.skip("the NumPy path is the reference here")
     import torch
 
-    idx = Index(32, spec="IVF16,LVQ8,Rerank", seed=0)
-    idx.train(XB)
+    idx = Index(32, metric=metric, spec=spec, seed=0, nprobe=4)
+    if idx.spec.needs_training:
+        idx.train(XB)
     idx.add(XB)
-    d, i = idx.search(torch.from_numpy(XQ).to(backend), 10, nprobe=4)
-    dn, i_n = idx.search(XQ, 10, nprobe=4)
+    idx.remove([1, 2, 3])
+    d, i = idx.search(torch.from_numpy(XQ).to(backend), 10, device=backend)
+    assert isinstance(d, torch.Tensor) and str(d.device).startswith(backend)
+    dn, i_n = idx.search(XQ, 10)
     np.testing.assert_array_equal(i.cpu().numpy(), i_n)
-    np.testing.assert_allclose(d.cpu().numpy(), dn)
+    np.testing.assert_allclose(d.cpu().numpy(), dn, rtol=1e-4, atol=1e-3)
+    flt = np.arange(0, len(XB), 2)  # an allow-list of ids
+    np.testing.assert_array_equal(idx.search(XQ, 10, filter=flt, device=backend)[1].cpu().numpy(),
+                                  idx.search(XQ, 10, filter=flt)[1])
+
+
+def test_torch_path_hamming(backend):
+    if backend is None:
+        pytest.skip("the NumPy path is the reference here")
+    m = hdc.BSC(1000, seed=0)
+    xb, xq = m.random(3000), m.random(20)
+    for spec in ("Flat", "IVF8,Flat"):
+        idx = Index(1000, metric="hamming", spec=spec, seed=0, nprobe=3)
+        if idx.spec.nlist:
+            idx.train(xb)
+        idx.add(xb)
+        d, _ = idx.search(xq, 5, device=backend)
+        dn, _ = idx.search(xq, 5)
+        np.testing.assert_array_equal(d.cpu().numpy(), dn)  # ids may differ only among tied distances
