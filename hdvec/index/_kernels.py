@@ -33,7 +33,6 @@ _BIG = np.int64(np.iinfo(np.int64).max)  # row sentinel of an empty heap slot
 _FM = {"reassoc", "nsz", "contract"}  # float reductions only: vectorizable sums, no nnan/ninf
 _F0 = np.float32(0.0)
 _U15 = np.uint8(15)
-_U4 = np.uint8(4)
 
 
 def num_threads() -> int:
@@ -115,25 +114,33 @@ def _merge_parts(part_d, part_i, out_dist, out_rows):
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
-def _dot_u8(q, c):
-    """<q, c> for float32 q (d,) and uint8 codes c (d,), float32 accumulation."""
+def _dot_u8(q, codes, r):
+    """<q, codes[r]> for float32 q (d,) and uint8 codes (n, d), float32 accumulation.
+
+    The row is indexed in place (no ``codes[r]`` view): a view per row costs
+    two atomic reference-count updates on the shared array, which threads
+    scanning the same array would contend on.
+    """
     acc = _F0
     for j in range(q.shape[0]):
-        acc += q[j] * np.float32(c[j])
+        acc += q[j] * np.float32(codes[r, j])
     return acc
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
-def _dot_u4(qe, qo, c):
-    """<q, c> for packed 4-bit codes c (nb,): low nibble = coordinate 2j, high = 2j + 1.
+def _dot_u4(qe, qo, codes, r):
+    """<q, codes[r]> for packed 4-bit codes (n, nb): low nibble = coordinate 2j, high = 2j + 1.
 
     qe[j] = q[2j] and qo[j] = q[2j + 1] (0 past the end for odd d), so both
     streams are contiguous and the loop vectorizes.
     """
     acc = _F0
-    for j in range(c.shape[0]):
-        b = c[j]
-        acc += qe[j] * np.float32(b & _U15) + qo[j] * np.float32(b >> _U4)
+    for j in range(codes.shape[1]):
+        # nibbles split in float32 (exact for 0..255): 32-bit lanes throughout, where
+        # integer & / >> would be widened to int64 lanes by Numba's typing
+        b = np.float32(codes[r, j])
+        h = np.floor(b * np.float32(0.0625))
+        acc += qe[j] * (b - np.float32(16.0) * h) + qo[j] * h
     return acc
 
 
@@ -161,9 +168,9 @@ def _lvq_range(q, qe, qo, qsum, qsq, codes, lo, delta, sqnorm, bits, metric_ip, 
         if use_mask and not allowed[r]:
             continue
         if bits == 8:
-            dot = _dot_u8(q, codes[r])
+            dot = _dot_u8(q, codes, r)
         else:
-            dot = _dot_u4(qe, qo, codes[r])
+            dot = _dot_u4(qe, qo, codes, r)
         ip = lo[r] * qsum + delta[r] * dot
         if metric_ip:
             dist = -ip
@@ -255,17 +262,17 @@ def scan_lvq_rows(queries, probes, list_offsets, codes, lo, delta, sqnorm, bits,
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
-def _lvq2_dist(q, c, c2, lo_r, delta_r, bits, metric_ip):
-    """Distance of q to the two-level reconstruction (lo + delta c) + delta2 c2 - delta / 2."""
+def _lvq2_dist(q, codes, res_codes, r, lo_r, delta_r, bits, metric_ip):
+    """Distance of q to row r's two-level reconstruction (lo + delta c) + delta2 c2 - delta / 2."""
     d2 = delta_r / np.float32(255.0)
     half = delta_r * np.float32(0.5)
     acc = _F0
     for j in range(q.shape[0]):
         if bits == 8:
-            cj = c[j]
+            cj = codes[r, j]
         else:
-            cj = (c[j >> 1] >> np.uint8(4 * (j & 1))) & _U15
-        x = (lo_r + delta_r * np.float32(cj)) + d2 * np.float32(c2[j]) - half
+            cj = (codes[r, j >> 1] >> np.uint8(4 * (j & 1))) & _U15
+        x = (lo_r + delta_r * np.float32(cj)) + d2 * np.float32(res_codes[r, j]) - half
         if metric_ip:
             acc += q[j] * x
         else:
@@ -275,14 +282,14 @@ def _lvq2_dist(q, c, c2, lo_r, delta_r, bits, metric_ip):
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
-def _exact_dist(q, x, metric_ip):
+def _exact_dist(q, vectors, r, metric_ip):
     acc = _F0
     if metric_ip:
         for j in range(q.shape[0]):
-            acc += q[j] * x[j]
+            acc += q[j] * vectors[r, j]
         return -acc
     for j in range(q.shape[0]):
-        t = q[j] - x[j]
+        t = q[j] - vectors[r, j]
         acc += t * t
     return acc
 
@@ -307,7 +314,7 @@ def rerank_lvq2(queries, rows, codes, res_codes, lo, delta, bits, metric_ip, k, 
             r = rows[qi, j]
             if r < 0:
                 continue
-            dist = _lvq2_dist(q, codes[r], res_codes[r], lo[r], delta[r], bits, metric_ip)
+            dist = _lvq2_dist(q, codes, res_codes, r, lo[r], delta[r], bits, metric_ip)
             _push(hd, hi, dist, r)
         _heap_finish(hd, hi)
 
@@ -331,7 +338,7 @@ def rerank_exact(queries, rows, vectors, metric_ip, k, out_dist, out_rows):
             r = rows[qi, j]
             if r < 0:
                 continue
-            _push(hd, hi, _exact_dist(q, vectors[r], metric_ip), r)
+            _push(hd, hi, _exact_dist(q, vectors, r, metric_ip), r)
         _heap_finish(hd, hi)
 
 
@@ -361,11 +368,11 @@ def _rabitq_prepare(q, lut):
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
-def _lut_sum(lut, w):
-    """Sum of the rotated query over the set bits of one code row w (nw,) uint64."""
+def _lut_sum(lut, words, r):
+    """Sum of the rotated query over the set bits of code row ``words[r]`` (nw,) uint64."""
     acc = _F0
-    for i in range(w.shape[0]):
-        x = w[i]
+    for i in range(words.shape[1]):
+        x = words[r, i]
         for t in range(8):
             acc += lut[8 * i + t, np.intp((x >> np.uint64(8 * t)) & np.uint64(255))]
     return acc
@@ -377,7 +384,7 @@ def _rabitq_range(lut, qsum, qsq, inv_sqrt_d, words, norm, ip, metric_ip, allowe
     for r in range(a, b):
         if use_mask and not allowed[r]:
             continue
-        s = _lut_sum(lut, words[r])
+        s = _lut_sum(lut, words, r)
         # <x_bar, q'> = (2 sum_{bits set} q' - sum q') / sqrt(D);  <x, q> ~ |x| <x_bar, q'> / <o_bar, o>
         est = norm[r] / ip[r] * ((np.float32(2.0) * s - qsum) * inv_sqrt_d)
         if metric_ip:

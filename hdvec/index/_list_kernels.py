@@ -115,3 +115,40 @@ def scan_hamming(queries, probes, list_offsets, words, allowed, out_dist, out_ro
                     c += popcount_u64(q[w] ^ x[w])
                 _push(hd, hi, np.float32(c), r)
         _sort_out(hd, hi, out_dist[qi], out_rows[qi])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def heaps_init(hd, hi):
+    for qi in prange(hd.shape[0]):
+        hd[qi, :] = np.inf
+        hi[qi, :] = _BIG
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def topk_block(dots, base, xterm, qterm, mode, hd, hi):
+    """Push a block of scores into per-query heaps (nq, k).
+
+    ``dots`` (nq, B) float32 for rows ``base..base+B``. mode 0: squared L2
+    ``qterm[q] + xterm[r] - 2 dot`` (xterm = squared norms); 1: ``-dot``;
+    2: cosine distance ``1 - dot * qterm[q] * xterm[r]`` (inverse norms).
+    """
+    nq, nb = dots.shape
+    for qi in prange(nq):
+        row_d = hd[qi]
+        row_i = hi[qi]
+        for j in range(nb):
+            dot = dots[qi, j]
+            if mode == 0:
+                d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
+            elif mode == 1:
+                d = -dot
+            else:
+                d = 1.0 - dot * qterm[qi] * xterm[base + j]
+            if d < row_d[0] or (d == row_d[0] and base + j < row_i[0]):
+                _push(row_d, row_i, np.float32(d), base + j)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def heaps_finish(hd, hi, out_d, out_r):
+    for qi in prange(hd.shape[0]):
+        _sort_out(hd[qi], hi[qi], out_d[qi], out_r[qi])

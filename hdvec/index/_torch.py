@@ -38,7 +38,7 @@ def device_arrays(index: Any, device: Any) -> dict[str, Any]:
             for name, a in index._data.items():
                 if a.dtype == np.uint64:  # torch has no uint64 arithmetic: keep the words as int64 bits
                     arrays[name] = torch.from_numpy(np.ascontiguousarray(a).view(np.int64)).to(device)
-            arrays["_lists"] = torch.from_numpy(index._lists).to(device)
+            arrays["_lists"] = torch.from_numpy(index.row_lists()).to(device)
             cache[key] = arrays
         return cache[key]
 

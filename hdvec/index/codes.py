@@ -362,17 +362,25 @@ def rabitq_decode_rows(codes: dict[str, np.ndarray], rows: Any, rotation: Any, d
 
 
 def _by_rows(nq: int) -> tuple[bool, int]:
+    """Few queries (fewer than two a thread) are scanned in parallel over rows instead."""
     threads = K.num_threads()
     return nq < 2 * threads, threads
+
+
+def _scan_inputs(queries, probes, list_offsets, allowed):
+    return (np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(probes, np.int64),
+            np.ascontiguousarray(list_offsets, np.int64), np.ascontiguousarray(allowed, bool))
 
 
 def scan(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, codes: dict[str, np.ndarray], bits: int,
          metric_ip: bool, allowed: np.ndarray, out_dist: np.ndarray, out_rows: np.ndarray) -> None:
     """LVQ scan into out_dist / out_rows (nq, kk): ``scan_lvq``, or ``scan_lvq_rows`` for few queries.
 
-    Inputs as the kernels take them (float32 centred queries, int64 probes and
-    offsets, bool or empty ``allowed``); kk = ``out_dist.shape[1]``.
+    queries (nq, d) centred; probes (nq, nprobe) list ids in range or -1;
+    list_offsets (nlist + 1,); allowed (n,) bool or empty; kk = ``out_dist.shape[1]``.
+    The caller guarantees the list ids are in range (the kernels do not check).
     """
+    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
     kk = out_dist.shape[1]
     args = (queries, probes, list_offsets, codes["codes"], codes["lo"], codes["delta"], codes["sqnorm"], int(bits),
             bool(metric_ip), allowed, kk, out_dist, out_rows)
@@ -387,6 +395,7 @@ def scan_rabitq_index(queries: np.ndarray, probes: np.ndarray, list_offsets: np.
                       codes: dict[str, np.ndarray], rotation: np.ndarray, metric_ip: bool, allowed: np.ndarray,
                       out_dist: np.ndarray, out_rows: np.ndarray) -> None:
     """RaBitQ scan of centred (unrotated) queries (nq, d): rotates them, then ``scan_rabitq`` (or its rows variant)."""
+    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
     qr = rabitq_query(queries, rotation)
     kk = out_dist.shape[1]
     args = (qr, probes, list_offsets, codes["words"], codes["norm"], codes["ip"], bool(metric_ip), allowed, kk,
@@ -400,7 +409,8 @@ def scan_rabitq_index(queries: np.ndarray, probes: np.ndarray, list_offsets: np.
 
 def rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.ndarray], metric_ip: bool,
                   k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top k of the shortlists ``rows`` (nq, kk) re-scored with the level-2 LVQ reconstruction."""
+    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored with the level-2 LVQ reconstruction."""
+    queries = np.ascontiguousarray(queries, np.float32)
     nq, d = queries.shape
     bits = _lvq_bits(codes, d)
     out_d = np.empty((nq, k), np.float32)
@@ -412,15 +422,13 @@ def rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.nda
 
 def rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, metric_ip: bool,
                 k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top k of the shortlists ``rows`` (nq, kk) re-scored exactly with float32 ``vectors`` (n, d)."""
+    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored exactly with float32 ``vectors`` (n, d).
+
+    ``vectors`` may be a read-only ``np.memmap``.
+    """
     nq = queries.shape[0]
     out_d = np.empty((nq, k), np.float32)
     out_r = np.empty((nq, k), np.int64)
-    K.rerank_exact(np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(rows, np.int64),
-                   _plain(vectors), bool(metric_ip), k, out_d, out_r)
+    K.rerank_exact(np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(rows, np.int64), vectors,
+                   bool(metric_ip), k, out_d, out_r)
     return out_d, out_r
-
-
-def _plain(a: np.ndarray) -> np.ndarray:
-    """A plain ndarray view (np.memmap and other subclasses are passed to Numba as base arrays)."""
-    return a.view(np.ndarray) if type(a) is not np.ndarray else a

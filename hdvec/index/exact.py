@@ -15,9 +15,10 @@ import numpy as np
 from .._backend import is_torch, to_numpy
 from .._validation import check_finite, check_k
 from ..hdc.binary import tail_mask
-from ..hdc.similarity import topk_dense, topk_hamming
+from ..hdc.similarity import topk_hamming
 
 METRICS = ("l2", "ip", "cosine")
+_FEW = 8  # up to this many queries: matrix-vector products and argpartition, no heaps
 
 
 def check_metric(metric: Any, allowed: tuple[str, ...] = (*METRICS, "hamming")) -> str:
@@ -77,28 +78,59 @@ def _pad(d: np.ndarray, i: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return dd, ii
 
 
-def l2_augment(x: np.ndarray) -> np.ndarray:
-    """``[x, -|x|^2 / 2]``: ranking by ``-<[q, 1], that>`` is ranking by squared L2."""
-    out = np.empty((x.shape[0], x.shape[1] + 1), np.float32)
-    out[:, :-1] = x
-    out[:, -1] = -0.5 * np.einsum("ij,ij->i", x, x, dtype=np.float64)
-    return out
+def sq_norms(x: np.ndarray) -> np.ndarray:
+    """Squared row norms (n,) float32, accumulated in float64."""
+    return np.einsum("ij,ij->i", x, x, dtype=np.float64).astype(np.float32)
 
 
-def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xb_aug: np.ndarray | None = None
+def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xsq: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float32 inputs -> exact (distances, rows); ``xb_aug`` = ``l2_augment(xb)`` if cached."""
-    kk = min(k, xb.shape[0])
-    if kk == 0:
-        return _pad(np.empty((q.shape[0], 0), np.float32), np.empty((q.shape[0], 0), np.int64), k)
-    if metric == "l2":
-        qa = np.ones((q.shape[0], q.shape[1] + 1), np.float32)
-        qa[:, :-1] = q
-        d, i = topk_dense(qa, l2_augment(xb) if xb_aug is None else xb_aug, kk, "dot")
-        qsq = np.einsum("ij,ij->i", q, q, dtype=np.float64).astype(np.float32)
-        d = np.maximum(2.0 * d + qsq[:, None], 0.0).astype(np.float32)
+    """Validated float32 inputs -> exact (distances, rows), (nq, k) each.
+
+    Blocks of rows are scored with one BLAS product each and pushed into
+    per-query heaps by a Numba kernel, so memory stays O(nq * block).
+    ``xsq``: cached squared norms of ``xb`` (L2) if the caller has them.
+    """
+    from ._list_kernels import heaps_finish, heaps_init, topk_block
+
+    nq, n = q.shape[0], xb.shape[0]
+    kk = min(k, n)
+    if kk == 0 or nq == 0:
+        return _pad(np.empty((nq, 0), np.float32), np.empty((nq, 0), np.int64), k)
+    mode = {"l2": 0, "ip": 1, "cosine": 2}[metric]
+    if mode == 0:
+        qterm = sq_norms(q)
+        xterm = sq_norms(xb) if xsq is None else xsq
+    elif mode == 2:
+        qterm = 1.0 / np.maximum(np.sqrt(sq_norms(q)), 1e-30)
+        xterm = 1.0 / np.maximum(np.sqrt(sq_norms(xb)), 1e-30)
     else:
-        d, i = topk_dense(q, xb, kk, "cosine" if metric == "cosine" else "dot")
+        qterm = xterm = np.empty(0, np.float32)
+    if nq <= _FEW:  # one matrix-vector product per query, selection with argpartition
+        dots = xb @ q.T  # (n, nq): row-major xb streams once
+        d_out, i_out = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
+        for j in range(nq):
+            if mode == 0:
+                dist = np.maximum(xterm + (qterm[j] - 2.0 * dots[:, j]), 0.0, dtype=np.float32)
+            elif mode == 1:
+                dist = -dots[:, j]
+            else:
+                dist = 1.0 - dots[:, j] * (qterm[j] * xterm)
+            if kk < n:  # every row tied with the k-th distance competes, so ties go to the lower rows
+                part = np.flatnonzero(dist <= dist[np.argpartition(dist, kk - 1)[kk - 1]])
+            else:
+                part = np.arange(n)
+            top = part[np.lexsort((part, dist[part]))][:kk]  # by distance, then row
+            d_out[j], i_out[j] = dist[top], top
+        return _pad(d_out, i_out, k)
+    hd, hi = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
+    heaps_init(hd, hi)
+    block = max(1024, (1 << 22) // max(nq, 1))
+    for a in range(0, n, block):
+        dots = np.ascontiguousarray(q @ xb[a : a + block].T, dtype=np.float32)
+        topk_block(dots, a, xterm.astype(np.float32), qterm.astype(np.float32), mode, hd, hi)
+    d, i = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
+    heaps_finish(hd, hi, d, i)
     return _pad(d, i, k)
 
 

@@ -25,6 +25,7 @@ from .exact import (
     check_metric,
     dense_topk,
     knn_hamming,
+    sq_norms,
 )
 from .filters import check_attributes, filter_rows
 from .partition import nearest_lists, train_centroids
@@ -100,8 +101,7 @@ class Index:
         self._rotation: np.ndarray | None = None  # RaBitQ
         self._data: dict[str, np.ndarray] = {}  # per-row arrays, grouped by list
         self._ids = np.empty(0, np.int64)
-        self._lists = np.empty(0, np.int64)  # list of each row
-        self._offsets = np.zeros(2, np.int64)
+        self._offsets = np.zeros(2, np.int64)  # rows of list l: _offsets[l]:_offsets[l+1]
         self._deleted = np.empty(0, bool)
         self._n_deleted = 0
         self._attrs: dict[str, np.ndarray] = {}
@@ -109,6 +109,7 @@ class Index:
         self._sorted_rows = np.empty(0, np.int64)
         self._next_id = 0
         self._device_cache: dict[str, Any] = {}  # per-row arrays as torch tensors, by device
+        self._csq: np.ndarray | None = None
 
     # ------------------------------------------------------------------ info
     def _check_spec(self, spec: IndexSpec) -> None:
@@ -116,6 +117,15 @@ class Index:
             raise ValueError(f"`spec` for metric='hamming' may only be 'Flat' or 'IVF<n>,Flat'; got '{spec}'")
         if spec.reduction == "pca" and spec.reduced_dim > self.dim:
             raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={self.dim}")
+
+    @property
+    def _centroid_sq(self) -> np.ndarray | None:
+        """Squared norms of the dense centroids (cached)."""
+        if self._centroids is None or self.metric == "hamming":
+            return None
+        if self._csq is None or self._csq.shape[0] != self._centroids.shape[0]:
+            self._csq = sq_norms(self._centroids)
+        return self._csq
 
     @property
     def nlist(self) -> int:
@@ -133,6 +143,10 @@ class Index:
             value = check_dim(value, "nprobe")
         self._nprobe = value
 
+    def row_lists(self) -> np.ndarray:
+        """IVF list of every stored row (n,) int64, from the list offsets (not stored)."""
+        return np.repeat(np.arange(self._offsets.shape[0] - 1, dtype=np.int64), np.diff(self._offsets))
+
     def __len__(self) -> int:
         return self._ids.shape[0] - self._n_deleted
 
@@ -144,7 +158,7 @@ class Index:
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays held (codes, full vectors, ids, attributes, centroids, projection)."""
-        arrays = [*self._data.values(), self._ids, self._lists, self._deleted, *self._attrs.values()]
+        arrays = [*self._data.values(), self._ids, self._offsets, self._deleted, *self._attrs.values()]
         arrays += [a for a in (self._mean, self._matrix, self._centroids, self._rotation) if a is not None]
         return int(sum(a.nbytes for a in arrays))
 
@@ -188,6 +202,8 @@ class Index:
             self.spec = default_spec(x.shape[0], self.dim, self.metric)
         spec = self.spec
         rng = as_rng(self.seed)
+        if not self._ids.shape[0]:
+            self._offsets = np.zeros(self.nlist + 1, np.int64)
         if self.metric == "hamming":
             if spec.nlist:
                 self._centroids = _binary_kmeans(x, spec.nlist, rng)
@@ -256,7 +272,7 @@ class Index:
                             else np.zeros(x.shape[0], np.int64))
             return out
         work = self._work(x)
-        out["_list"] = (nearest_lists(work, self._centroids, 1)[:, 0] if spec.nlist
+        out["_list"] = (nearest_lists(work, self._centroids, 1, self._centroid_sq)[:, 0] if spec.nlist
                         else np.zeros(x.shape[0], np.int64))
         if spec.codes == "flat":
             out["vectors"] = work
@@ -295,7 +311,7 @@ class Index:
         """Merge new rows in, keeping rows grouped by list (stable: old rows first within a list)."""
         if ids.shape[0] == 0:
             return
-        lists = np.concatenate([self._lists, new.pop("_list")])
+        lists = np.concatenate([self.row_lists(), new.pop("_list")])
         order = np.argsort(lists, kind="stable")
 
         def merged(old: np.ndarray | None, add: np.ndarray) -> np.ndarray:
@@ -306,9 +322,8 @@ class Index:
         self._next_id = max(self._next_id, int(ids.max()) + 1)
         self._ids = merged(self._ids, ids)
         self._deleted = merged(self._deleted, np.zeros(ids.shape[0], bool))
-        self._lists = lists[order]
         self._device_cache = {}
-        self._offsets = np.searchsorted(self._lists, np.arange(self.nlist + 1)).astype(np.int64)
+        self._offsets = np.searchsorted(lists[order], np.arange(self.nlist + 1)).astype(np.int64)
         self._reindex()
 
     def _reindex(self) -> None:
@@ -350,11 +365,12 @@ class Index:
         keep = ~self._deleted
         self._data = {k: np.ascontiguousarray(v[keep]) for k, v in self._data.items()}
         self._attrs = {k: v[keep] for k, v in self._attrs.items()}
-        self._ids, self._lists = self._ids[keep], self._lists[keep]
+        lists = self.row_lists()[keep]
+        self._ids = self._ids[keep]
         self._deleted = np.zeros(self._ids.shape[0], bool)
         self._n_deleted = 0
         self._device_cache = {}
-        self._offsets = np.searchsorted(self._lists, np.arange(self.nlist + 1)).astype(np.int64)
+        self._offsets = np.searchsorted(lists, np.arange(self.nlist + 1)).astype(np.int64)
         self._reindex()
 
     # ------------------------------------------------------------------ search
@@ -371,6 +387,8 @@ class Index:
         torch_in = is_torch(q)
         qv = self._vectors(q, "q")
         k = check_k(k, len(self))
+        if not self._ids.shape[0]:  # trained but empty
+            return self._finish(qv, *_empty(qv.shape[0], k), torch_in, device)
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
         allowed = np.empty(0, bool)
         if self._n_deleted:
@@ -424,7 +442,7 @@ class Index:
         if self.spec.nlist:
             if self.metric == "hamming":
                 return knn_hamming(work, self._centroids, nprobe)[1]
-            return nearest_lists(work, self._centroids, nprobe)
+            return nearest_lists(work, self._centroids, nprobe, self._centroid_sq)
         return np.zeros((work.shape[0], 1), np.int64)
 
     def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -442,7 +460,7 @@ class Index:
         if spec.codes == "flat" and not spec.nlist and not allowed.shape[0]:
             if not len(self._ids):
                 return _empty(nq, k)
-            return dense_topk(work, self._data["vectors"], k, "l2" if not ip else "ip")
+            return dense_topk(work, self._data["vectors"], k, "l2" if not ip else "ip", self._data["sqnorm"])
         probes = self._probes(work, nprobe)
         kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
         out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
@@ -499,7 +517,7 @@ class Index:
             self.compact()
         arrays = {f"data.{k}": v for k, v in self._data.items()}
         arrays.update({f"attr.{k}": v for k, v in self._attrs.items()})
-        arrays.update(ids=self._ids, lists=self._lists)
+        arrays.update(ids=self._ids, offsets=self._offsets)
         for name in ("_mean", "_matrix", "_centroids", "_rotation"):
             if getattr(self, name) is not None:
                 arrays[name[1:]] = getattr(self, name)
@@ -518,7 +536,7 @@ class Index:
             idx = cls(meta["dim"], metric=meta["metric"], spec=meta["spec"], nprobe=meta["nprobe"], seed=meta["seed"])
             idx.trained = bool(meta["trained"])
             idx._next_id = int(meta["next_id"])
-            idx._ids, idx._lists = arrays.pop("ids"), arrays.pop("lists")
+            idx._ids, idx._offsets = arrays.pop("ids"), np.array(arrays.pop("offsets"))
             n = int(meta["n"])
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"'{path}' is corrupted: bad index header ({exc})") from None
@@ -530,7 +548,8 @@ class Index:
             raise FormatError(f"'{path}' is corrupted: arrays do not all hold {n} rows")
         idx._deleted = np.zeros(n, bool)
         idx._device_cache = {}
-        idx._offsets = np.searchsorted(idx._lists, np.arange(idx.nlist + 1)).astype(np.int64)
+        if idx._offsets.shape != (idx.nlist + 1,) or idx._offsets[-1] != n or np.any(np.diff(idx._offsets) < 0):
+            raise FormatError(f"'{path}' is corrupted: bad list offsets")
         idx._reindex()
         return idx
 

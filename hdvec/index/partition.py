@@ -24,10 +24,10 @@ def train_centroids(x: np.ndarray, nlist: int, seed: Seed = None, niter: int = 2
     return np.ascontiguousarray(km.centroids, dtype=np.float32)
 
 
-def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int, centroids_aug: np.ndarray | None = None
+def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int, centroid_sq: np.ndarray | None = None
                   ) -> np.ndarray:
     """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, in row blocks."""
     out = np.empty((x.shape[0], nprobe), np.int64)
     for a in range(0, x.shape[0], 16384):
-        out[a : a + 16384] = dense_topk(x[a : a + 16384], centroids, nprobe, "l2", centroids_aug)[1]
+        out[a : a + 16384] = dense_topk(x[a : a + 16384], centroids, nprobe, "l2", centroid_sq)[1]
     return out

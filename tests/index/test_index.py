@@ -71,6 +71,25 @@ def test_ivf_flat_with_every_list_probed_is_exact(metric):
     np.testing.assert_allclose(d, d2, rtol=1e-5, atol=1e-3)
 
 
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+def test_knn_few_and_many_query_paths_agree_on_ties(metric):
+    xb = np.random.default_rng(1).integers(0, 3, (3000, 8)).astype(np.float32)  # many tied distances
+    few = knn(xb[:5], xb, 20, metric=metric)  # argpartition path
+    many = knn(np.concatenate([xb[:5]] * 4), xb, 20, metric=metric)  # heap path
+    np.testing.assert_array_equal(few[1], many[1][:5])
+    np.testing.assert_allclose(few[0], many[0][:5], atol=1e-6)
+    for d, i in (few, many):  # ties go to the lower row
+        same = d[:, 1:] == d[:, :-1]
+        assert np.all(i[:, 1:][same] > i[:, :-1][same])
+
+
+def test_trained_empty_index_returns_padding():
+    idx = Index(32, spec="IVF8,LVQ8", seed=0)
+    idx.train(XB[:500])
+    d, i = idx.search(XQ[:2], 3)
+    assert (i == -1).all() and np.isinf(d).all()
+
+
 def test_knn_hamming_matches_faiss_tie_aware():
     import faiss
 
