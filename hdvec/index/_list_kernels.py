@@ -117,38 +117,71 @@ def scan_hamming(queries, probes, list_offsets, words, allowed, out_dist, out_ro
         _sort_out(hd, hi, out_dist[qi], out_rows[qi])
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def heaps_init(hd, hi):
-    for qi in prange(hd.shape[0]):
-        hd[qi, :] = np.inf
-        hi[qi, :] = _BIG
+@njit(cache=True, nogil=True, inline="always")
+def _topk_row(dots, qi, base, xterm, qterm, mode, row_d, row_i):
+    for j in range(dots.shape[1]):
+        dot = dots[qi, j]
+        if mode == 0:
+            d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
+        elif mode == 1:
+            d = -dot
+        else:
+            d = 1.0 - dot * qterm[qi] * xterm[base + j]
+        if d < row_d[0] or (d == row_d[0] and base + j < row_i[0]):
+            _push(row_d, row_i, np.float32(d), base + j)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def topk_block(dots, base, xterm, qterm, mode, hd, hi):
-    """Push a block of scores into per-query heaps (nq, k).
+    """Push a block of scores into per-query heaps (nq, k), parallel over queries.
 
     ``dots`` (nq, B) float32 for rows ``base..base+B``. mode 0: squared L2
     ``qterm[q] + xterm[r] - 2 dot`` (xterm = squared norms); 1: ``-dot``;
     2: cosine distance ``1 - dot * qterm[q] * xterm[r]`` (inverse norms).
     """
-    nq, nb = dots.shape
-    for qi in prange(nq):
-        row_d = hd[qi]
-        row_i = hi[qi]
-        for j in range(nb):
-            dot = dots[qi, j]
-            if mode == 0:
-                d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
-            elif mode == 1:
-                d = -dot
-            else:
-                d = 1.0 - dot * qterm[qi] * xterm[base + j]
-            if d < row_d[0] or (d == row_d[0] and base + j < row_i[0]):
-                _push(row_d, row_i, np.float32(d), base + j)
+    for qi in prange(dots.shape[0]):
+        _topk_row(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
+
+
+@njit(cache=True, nogil=True)
+def topk_block_serial(dots, base, xterm, qterm, mode, hd, hi):
+    """``topk_block`` on one thread: for small blocks right after a BLAS call, whose
+    spinning threads make starting a parallel region cost more than the work."""
+    for qi in range(dots.shape[0]):
+        _topk_row(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def heaps_finish(hd, hi, out_d, out_r):
     for qi in prange(hd.shape[0]):
         _sort_out(hd[qi], hi[qi], out_d[qi], out_r[qi])
+
+
+@njit(cache=True, nogil=True)
+def heaps_finish_serial(hd, hi, out_d, out_r):
+    for qi in range(hd.shape[0]):
+        _sort_out(hd[qi], hi[qi], out_d[qi], out_r[qi])
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "nsz", "contract"})
+def nearest_centroids(queries, centroids, csq, out_rows):
+    """The ``out_rows.shape[1]`` nearest centroids (squared L2, ties to the lower id) of each query.
+
+    Computed without BLAS, so the Numba scans that follow do not compete with
+    BLAS threads still spinning after a matrix product.
+    """
+    nq, d = queries.shape
+    k = out_rows.shape[1]
+    for qi in prange(nq):
+        q = queries[qi]
+        hd = np.full(k, np.inf, np.float32)
+        hi = np.full(k, _BIG, np.int64)
+        for c in range(centroids.shape[0]):
+            dot = np.float32(0.0)
+            for j in range(d):
+                dot += q[j] * centroids[c, j]
+            dist = csq[c] - 2.0 * dot
+            if dist < hd[0] or (dist == hd[0] and c < hi[0]):
+                _push(hd, hi, np.float32(dist), c)
+        tmp = np.empty(k, np.float32)
+        _sort_out(hd, hi, tmp, out_rows[qi])

@@ -18,6 +18,7 @@ from ..hdc.binary import tail_mask
 from ..hdc.similarity import topk_hamming
 
 METRICS = ("l2", "ip", "cosine")
+_SERIAL_WORK = 1 << 23  # scores below which the heap selection runs on one thread
 _FEW = 8  # up to this many queries: matrix-vector products and argpartition, no heaps
 
 
@@ -91,7 +92,13 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xsq: np.ndarr
     per-query heaps by a Numba kernel, so memory stays O(nq * block).
     ``xsq``: cached squared norms of ``xb`` (L2) if the caller has them.
     """
-    from ._list_kernels import heaps_finish, heaps_init, topk_block
+    from ._list_kernels import (
+        _BIG,
+        heaps_finish,
+        heaps_finish_serial,
+        topk_block,
+        topk_block_serial,
+    )
 
     nq, n = q.shape[0], xb.shape[0]
     kk = min(k, n)
@@ -123,14 +130,15 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xsq: np.ndarr
             top = part[np.lexsort((part, dist[part]))][:kk]  # by distance, then row
             d_out[j], i_out[j] = dist[top], top
         return _pad(d_out, i_out, k)
-    hd, hi = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    heaps_init(hd, hi)
+    hd, hi = np.full((nq, kk), np.inf, np.float32), np.full((nq, kk), _BIG, np.int64)
     block = max(1024, (1 << 22) // max(nq, 1))
+    small = nq * n < _SERIAL_WORK  # starting a parallel region after BLAS costs more than this work
+    push, finish = (topk_block_serial, heaps_finish_serial) if small else (topk_block, heaps_finish)
     for a in range(0, n, block):
         dots = np.ascontiguousarray(q @ xb[a : a + block].T, dtype=np.float32)
-        topk_block(dots, a, xterm.astype(np.float32), qterm.astype(np.float32), mode, hd, hi)
+        push(dots, a, xterm.astype(np.float32), qterm.astype(np.float32), mode, hd, hi)
     d, i = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    heaps_finish(hd, hi, d, i)
+    finish(hd, hi, d, i)
     return _pad(d, i, k)
 
 

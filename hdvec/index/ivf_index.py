@@ -19,6 +19,7 @@ from .._io import FormatError, read_arrays, write_arrays
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
 from . import _kernels as K
 from . import _list_kernels as L
+from . import codes as C
 from .exact import (
     as_float_matrix,
     as_words,
@@ -35,17 +36,8 @@ from .spec import IndexSpec, parse_spec
 FORMAT = "hdvec.Index"
 
 
-class _LazyCodes:
-    """``codes`` imported on first use (it pulls in the code kernels)."""
-
-    def __getattr__(self, name: str) -> Any:
-        from . import codes
-
-        return getattr(codes, name)
-
-
-C = _LazyCodes()
 EXACT_FILTER_ROWS = 20_000  # a filter allowing at most this many rows is answered by an exact scan of them
+_CHUNK = 65536  # rows encoded per step in add
 
 
 def default_spec(n: int, dim: int, metric: str) -> IndexSpec:
@@ -192,8 +184,12 @@ class Index:
         return qv - self._mean if self.metric == "l2" else qv
 
     # ------------------------------------------------------------------ train / add
-    def train(self, x: Any, *, progress: bool = False) -> Index:
-        """Fit the projection, the IVF centroids and the code parameters on ``x`` (n, dim)."""
+    def train(self, x: Any) -> Index:
+        """Fit the projection, the IVF centroids and the code parameters on ``x`` (n, dim).
+
+        Memory stays bounded for large ``x``: PCA uses at most 100k rows and
+        k-means at most 256 rows per centroid (seeded samples).
+        """
 
         x = self._vectors(x, "x")
         if x.shape[0] == 0:
@@ -223,8 +219,11 @@ class Index:
         self.trained = True
         return self
 
-    def add(self, x: Any, ids: Any = None, attributes: Any = None, *, progress: bool = False) -> np.ndarray:
+    def add(self, x: Any, ids: Any = None, attributes: Any = None, *, progress: bool = True) -> np.ndarray:
         """Add vectors (n, dim) (uint64 words for hamming); returns their ids (n,) int64.
+
+        Vectors are encoded in chunks of 65,536 rows (bounded scratch memory),
+        with a tqdm progress bar past one chunk unless ``progress=False``.
 
         ``ids`` default to consecutive integers after the largest so far;
         ``attributes`` is a dict of (n,) numeric arrays (or a structured array)
@@ -247,14 +246,14 @@ class Index:
                     self._mean = np.zeros(self.dim, np.float32)
         parts = []
         bar = None
-        if progress and n > 65536:
+        if progress and n > _CHUNK:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=n, desc="Index.add", unit="vec")
-        for a in range(0, n, 65536):  # bounded memory: one chunk of working vectors at a time
-            parts.append(self._encode(x[a : a + 65536]))
+        for a in range(0, n, _CHUNK):  # bounded memory: one chunk of working vectors at a time
+            parts.append(self._encode(x[a : a + _CHUNK]))
             if bar is not None:
-                bar.update(min(n, a + 65536) - a)
+                bar.update(min(n, a + _CHUNK) - a)
         if bar is not None:
             bar.close()
         new = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}

@@ -26,8 +26,16 @@ def train_centroids(x: np.ndarray, nlist: int, seed: Seed = None, niter: int = 2
 
 def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int, centroid_sq: np.ndarray | None = None
                   ) -> np.ndarray:
-    """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, in row blocks."""
-    out = np.empty((x.shape[0], nprobe), np.int64)
-    for a in range(0, x.shape[0], 16384):
-        out[a : a + 16384] = dense_topk(x[a : a + 16384], centroids, nprobe, "l2", centroid_sq)[1]
+    """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, nearest first."""
+    from ._list_kernels import nearest_centroids
+
+    csq = np.einsum("ij,ij->i", centroids, centroids) if centroid_sq is None else centroid_sq
+    if x.shape[0] > 8192:  # bulk assignment (add): BLAS blocks are faster
+        out = np.empty((x.shape[0], nprobe), np.int64)
+        for a in range(0, x.shape[0], 16384):
+            out[a : a + 16384] = dense_topk(x[a : a + 16384], centroids, nprobe, "l2", csq)[1]
+        return out
+    # search: no BLAS, so the Numba scans that follow do not compete with BLAS threads still spinning
+    out = np.empty((x.shape[0], min(nprobe, centroids.shape[0])), np.int64)
+    nearest_centroids(np.ascontiguousarray(x, dtype=np.float32), centroids, csq.astype(np.float32), out)
     return out

@@ -336,3 +336,16 @@ def test_torch_path_hamming(backend):
         d, _ = idx.search(xq, 5, device=backend)
         dn, _ = idx.search(xq, 5)
         np.testing.assert_array_equal(d.cpu().numpy(), dn)  # ids may differ only among tied distances
+
+
+def test_coarse_assignment_kernel_matches_blas_path():
+    from hdvec.index.partition import nearest_lists
+
+    rng = np.random.default_rng(4)
+    cents = rng.standard_normal((100, 32)).astype(np.float32)
+    x = rng.standard_normal((9000, 32)).astype(np.float32)  # > 8192 rows: BLAS blocks
+    bulk = nearest_lists(x, cents, 5)
+    small = np.concatenate([nearest_lists(x[a : a + 3000], cents, 5) for a in range(0, 9000, 3000)])  # Numba
+    np.testing.assert_array_equal(bulk, small)
+    _, truth = knn(x[:50], cents, 5)
+    np.testing.assert_array_equal(small[:50], truth)
