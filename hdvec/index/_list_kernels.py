@@ -12,55 +12,22 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..hdc._kernels import popcount_u64
+from ..hdc._kernels import _push, heap_sort, popcount_u64
 
 _BIG = np.int64(2**62)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _push(hd, hi, d, r):
-    """Max-heap of the kk smallest (distance, row) pairs, ties to the lower row."""
-    kk = hd.shape[0]
-    if d > hd[0] or (d == hd[0] and r >= hi[0]):
-        return
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= kk:
-            break
-        if c + 1 < kk and (hd[c + 1] > hd[c] or (hd[c + 1] == hd[c] and hi[c + 1] > hi[c])):
-            c += 1
-        if hd[c] > d or (hd[c] == d and hi[c] > r):
-            hd[i] = hd[c]
-            hi[i] = hi[c]
-            i = c
-        else:
-            break
-    hd[i] = d
-    hi[i] = r
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _sort_out(hd, hi, out_d, out_r):
     """Heap -> ascending (distance, row); empty slots (row _BIG) become inf / -1."""
-    order = np.argsort(hd, kind="mergesort")
-    # equal distances: lower row first (argsort is stable on the heap order, so fix ties explicitly)
-    m = order.shape[0]
-    for a in range(1, m):
-        j = a
-        while j > 0 and hd[order[j - 1]] == hd[order[j]] and hi[order[j - 1]] > hi[order[j]]:
-            t = order[j - 1]
-            order[j - 1] = order[j]
-            order[j] = t
-            j -= 1
-    for j in range(m):
-        r = hi[order[j]]
-        if r == _BIG:
+    heap_sort(hd, hi)
+    for j in range(hd.shape[0]):
+        if hi[j] == _BIG:
             out_d[j] = np.inf
             out_r[j] = -1
         else:
-            out_d[j] = hd[order[j]]
-            out_r[j] = r
+            out_d[j] = hd[j]
+            out_r[j] = hi[j]
 
 
 @njit(cache=True, nogil=True, parallel=True)
