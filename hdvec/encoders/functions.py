@@ -211,30 +211,28 @@ class FunctionEncoder:
     similarity = staticmethod(similarity)
 
     # ------------------------------------------------------------------ input checks
-    def _points(self, x: Any, name: str = "x") -> np.ndarray:
-        """x -> normalised ``(n, n_features)`` float32."""
-        arr = _as_real(x, name)
-        d = self.n_features
-        if arr.ndim == 1 and d == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2 or arr.shape[1] != d:
-            want = "(n,) or (n, 1)" if d == 1 else f"(n, {d})"
-            raise ValueError(f"`{name}` must have shape {want} (n_features={d}); got {arr.shape}")
-        lo, hi = self.x_range[:, 0], self.x_range[:, 1]
-        return ((arr - lo) / (hi - lo)).astype(np.float32)
-
-    def _values(self, y: Any, n: int, name: str = "y") -> np.ndarray:
-        arr = _as_real(y, name)
-        m = self.n_outputs
+    @staticmethod
+    def _scaled(v: Any, ranges: np.ndarray, name: str, what: str) -> np.ndarray:
+        """``v`` (n,) or (n, m) -> ``(n, m)`` float32 scaled by ``ranges`` (m, 2) into [0, 1]."""
+        arr = _as_real(v, name)
+        m = ranges.shape[0]
         if arr.ndim == 1 and m == 1:
             arr = arr[:, None]
         if arr.ndim != 2 or arr.shape[1] != m:
             want = "(n,) or (n, 1)" if m == 1 else f"(n, {m})"
-            raise ValueError(f"`{name}` must have shape {want} (n_outputs={m}); got {arr.shape}")
-        if arr.shape[0] != n:
-            raise ValueError(f"`{name}` must have one value per sample of `x` ({n}); got {arr.shape[0]}")
-        lo, hi = self.y_range[:, 0], self.y_range[:, 1]
-        return ((arr - lo) / (hi - lo)).astype(np.float32)
+            raise ValueError(f"`{name}` must have shape {want} ({what}={m}); got {arr.shape}")
+        return ((arr - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0])).astype(np.float32)
+
+    def _points(self, x: Any, name: str = "x") -> np.ndarray:
+        """x -> normalised ``(n, n_features)`` float32."""
+        return self._scaled(x, self.x_range, name, "n_features")
+
+    def _values(self, y: Any, n: int, name: str = "y") -> np.ndarray:
+        """y -> normalised ``(n, n_outputs)`` float32, one row per sample of x."""
+        out = self._scaled(y, self.y_range, name, "n_outputs")
+        if out.shape[0] != n:
+            raise ValueError(f"`{name}` must have one value per sample of `x` ({n}); got {out.shape[0]}")
+        return out
 
     def _samples(self, x: Any, y: Any, xname: str = "x", yname: str = "y") -> tuple[np.ndarray, np.ndarray]:
         tx = self._points(x, xname)

@@ -17,7 +17,6 @@ import numpy as np
 from .._backend import is_torch, to_device
 from .._io import FormatError, read_arrays, write_arrays
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
-from . import _kernels as K
 from . import _list_kernels as L
 from . import codes as C
 from .exact import (
@@ -303,9 +302,9 @@ class Index:
             uniq = np.unique(new)
             if uniq.shape[0] != n:
                 raise ValueError("`ids` must be unique; got duplicates within the call")
-            if self._lookup(uniq, missing_ok=True).max(initial=-1) >= 0:
-                dup = uniq[self._lookup(uniq, missing_ok=True) >= 0][0]
-                raise ValueError(f"`ids` must be new; id {dup} is already in the index")
+            present = self._lookup(uniq, missing_ok=True) >= 0
+            if present.any():
+                raise ValueError(f"`ids` must be new; id {uniq[present][0]} is already in the index")
         return new
 
     def _append(self, new: dict[str, np.ndarray], ids: np.ndarray, attrs: dict[str, np.ndarray]) -> None:
@@ -398,7 +397,7 @@ class Index:
             fmask = filter_rows(filter, self._ids, self._attrs)
             allowed = fmask & ~self._deleted if self._n_deleted else fmask
             n_ok = int(allowed.sum())
-            if n_ok <= max(EXACT_FILTER_ROWS, 0) or n_ok < 0.02 * allowed.shape[0]:
+            if n_ok <= EXACT_FILTER_ROWS or n_ok < 0.02 * allowed.shape[0]:
                 d, rows = self._search_rows(qv, k, np.flatnonzero(allowed))
                 return self._finish(qv, d, rows, torch_in, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
@@ -466,32 +465,26 @@ class Index:
         kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
         out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
         data = self._data
-        few = nq < 2 * K.num_threads()  # few queries: split the rows over the threads instead
         if spec.codes == "flat":
             L.scan_flat(work, probes, self._offsets, data["vectors"], data["sqnorm"], ip, allowed, out_d, out_r)
         elif spec.codes.startswith("lvq"):
-            args = (work, probes, self._offsets, data["lvq_codes"], data["lvq_lo"], data["lvq_delta"],
-                    data["lvq_sqnorm"], 8 if spec.codes == "lvq8" else 4, ip, allowed, kk, out_d, out_r)
-            K.scan_lvq_rows(*args, K.num_threads()) if few else K.scan_lvq(*args)
+            C.scan(work, probes, self._offsets, self._codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
+                   out_d, out_r)
         else:
-            args = (C.rabitq_query(work, self._rotation), probes, self._offsets, data["rq_words"], data["rq_norm"],
-                    data["rq_ip"], ip, allowed, kk, out_d, out_r)
-            K.scan_rabitq_rows(*args, K.num_threads()) if few else K.scan_rabitq(*args)
+            C.scan_rabitq_index(work, probes, self._offsets, self._codes("rq_"), self._rotation, ip, allowed,
+                                out_d, out_r)
         if spec.rerank and spec.codes != "flat":
-            d, r = np.empty((nq, k), np.float32), np.empty((nq, k), np.int64)
-            K.rerank_exact(self._full_query(qv), out_r, data["full"], ip, k, d, r)
-            return d, r
+            return C.rerank_full(self._full_query(qv), out_r, data["full"], ip, k)
         if spec.codes == "lvq4x8":
-            d, r = np.empty((nq, k), np.float32), np.empty((nq, k), np.int64)
-            K.rerank_lvq2(work, out_r, data["lvq_codes"], data["lvq_res_codes"], data["lvq_lo"], data["lvq_delta"],
-                          4, ip, k, d, r)
-            return d, r
+            return C.rerank_level2(work, out_r, self._codes("lvq_"), ip, k)
         return out_d[:, :k], out_r[:, :k]
+
+    def _codes(self, prefix: str) -> dict[str, np.ndarray]:
+        """The code arrays stored under ``prefix`` ('lvq_' or 'rq_'), with their plain keys."""
+        return {key[len(prefix):]: v for key, v in self._data.items() if key.startswith(prefix)}
 
     def _search_rows(self, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact answer among ``rows`` only (selective filters)."""
-
-
         nq = qv.shape[0]
         if rows.shape[0] == 0:
             return _empty(nq, k)
@@ -504,10 +497,10 @@ class Index:
             if self.spec.codes == "flat":
                 sub = self._data["vectors"][rows]
             elif self.spec.codes.startswith("lvq"):
-                sub = C.lvq_decode_rows({k_[4:]: v for k_, v in self._data.items() if k_.startswith("lvq_")}, rows,
-                                        work.shape[1], 2 if self.spec.codes == "lvq4x8" else 1)
+                sub = C.lvq_decode_rows(self._codes("lvq_"), rows, work.shape[1],
+                                        2 if self.spec.codes == "lvq4x8" else 1)
             else:  # RaBitQ keeps no reconstruction: decode |x| * R x_bar / <o_bar, o>
-                sub = _rabitq_decode(self._data, rows, self._rotation, work.shape[1])
+                sub = C.rabitq_decode_rows(self._codes("rq_"), rows, self._rotation, work.shape[1])
             d, r = dense_topk(work, sub, k, "l2" if self.metric == "l2" else "ip")
         return d, np.where(r >= 0, rows[np.maximum(r, 0)], -1)
 
@@ -553,15 +546,6 @@ class Index:
             raise FormatError(f"'{path}' is corrupted: bad list offsets")
         idx._reindex()
         return idx
-
-
-def _rabitq_decode(data: dict[str, np.ndarray], rows: np.ndarray, rotation: np.ndarray, d: int) -> np.ndarray:
-    words = data["rq_words"][rows]
-    dp = rotation.shape[0]
-    bits = np.unpackbits(words.view(np.uint8), axis=1, count=dp, bitorder="little").astype(np.float32)
-    xbar = (2.0 * bits - 1.0) / np.sqrt(dp)
-    scale = data["rq_norm"][rows] / np.maximum(data["rq_ip"][rows], 1e-12)
-    return np.ascontiguousarray(((xbar @ rotation.T)[:, :d]) * scale[:, None], dtype=np.float32)
 
 
 def _empty(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
