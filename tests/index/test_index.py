@@ -349,3 +349,38 @@ def test_coarse_assignment_kernel_matches_blas_path():
     np.testing.assert_array_equal(bulk, small)
     _, truth = knn(x[:50], cents, 5)
     np.testing.assert_array_equal(small[:50], truth)
+
+
+def test_knn_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="`metric` must be one of"):
+        knn(XQ, XB, 3, metric="hamming")
+    with pytest.raises(ValueError, match="`xq` must have dim 32"):
+        knn(XQ[:, :5], XB, 3)
+    with pytest.raises(TypeError, match="`xb` must hold real numbers"):
+        knn(XQ, XB.astype(np.complex64), 3)
+    with pytest.raises(TypeError, match="`xb` must be a numpy.ndarray"):
+        knn(XQ, XB.tolist(), 3)
+    bad = XQ.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="`xq` must contain only finite"):
+        knn(bad, XB, 3)
+    with pytest.raises(ValueError, match="`k` must be >= 1"):
+        knn(XQ, XB, 0)
+    w = hdc.BSC(200, seed=0).random(10)
+    with pytest.raises(TypeError, match="uint64"):
+        knn_hamming(w.astype(np.int64), w, 3)
+    with pytest.raises(ValueError, match="same number of words"):
+        knn_hamming(w[:, :2], w, 3)
+
+
+@pytest.mark.parametrize("spec", ["IVF16,RaBitQ", "IVF16,LVQ4x8", "IVF16,Flat"])
+def test_selective_filter_on_codes_without_full_vectors(spec):
+    # no full vectors kept: the exact scan of the allowed rows decodes the codes
+    idx = Index(32, spec=spec, seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    allowed = np.arange(0, len(XB), 100)  # 60 ids
+    _, i = idx.search(XQ, 10, filter=allowed)
+    assert np.isin(i, allowed).all()
+    _, t = knn(XQ, XB[allowed], 10)
+    assert recall(i, allowed[t]) >= (0.7 if "RaBitQ" in spec else 0.95)  # RaBitQ decodes to an estimate (0.77)
