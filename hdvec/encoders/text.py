@@ -181,7 +181,7 @@ class _SymbolEncoder:
 
     def encode_batch(self, texts: Sequence[str], *, device: Any = None, progress: bool = False) -> Any:
         """Many texts -> ``(len(texts), width)``; ``device`` returns a torch tensor there."""
-        raise NotImplementedError
+        return self._run(texts, self._encode_chunk, device, progress)  # _encode_chunk: per subclass
 
 
 class NGramEncoder(_SymbolEncoder):
@@ -210,10 +210,6 @@ class NGramEncoder(_SymbolEncoder):
 
     def __repr__(self) -> str:
         return f"NGramEncoder({self.model!r}, n={self.n}, lowercase={self.lowercase})"
-
-    def encode_batch(self, texts: Sequence[str], *, device: Any = None, progress: bool = False) -> Any:
-        """Many texts -> ``(len(texts), width)``; ``device`` returns a torch tensor there."""
-        return self._run(texts, self._encode_chunk, device, progress)
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
         if self.lowercase:
@@ -285,10 +281,6 @@ class TokenEncoder(_SymbolEncoder):
         if self.lowercase:
             toks = [t.lower() for t in toks]
         return [t for t in toks if t not in self.stopwords] if self.stopwords else list(toks)
-
-    def encode_batch(self, texts: Sequence[str], *, device: Any = None, progress: bool = False) -> Any:
-        """Many texts -> ``(len(texts), width)``; ``device`` returns a torch tensor there."""
-        return self._run(texts, self._encode_chunk, device, progress)
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
         local: dict[str, int] = {}
