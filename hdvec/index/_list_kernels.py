@@ -152,3 +152,64 @@ def nearest_centroids(queries, centroids, csq, out_rows):
                 _push(hd, hi, np.float32(dist), c)
         tmp = np.empty(k, np.float32)
         _sort_out(hd, hi, tmp, out_rows[qi])
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "nsz", "contract"})
+def nearest_centroids_pruned(queries, centroids, csq, basis, proj_t, proj_sq, out_rows):
+    """``nearest_centroids`` that skips most centroids with a lower bound; same results.
+
+    basis (m, d) float32 has orthonormal rows, proj_t (m, nlist) = basis @
+    centroids.T and proj_sq (nlist,) its squared column norms, so that
+    |basis q - proj_t[:, c]|^2 <= |q - centroids[c]|^2. The k centroids with
+    the smallest bounds are scored first; any other is scored only when its
+    bound (less a float32 rounding slack) beats the current k-th distance.
+    """
+    nq, d = queries.shape
+    m, nl = proj_t.shape
+    k = out_rows.shape[1]
+    ns = min(nl, k)
+    cmax = np.float32(0.0)
+    for c in range(nl):
+        cmax = max(cmax, csq[c])
+    for qi in prange(nq):
+        qsq = np.float32(0.0)
+        for j in range(d):
+            qsq += queries[qi, j] * queries[qi, j]
+        bound = np.empty(nl, np.float32)  # |P q - P c|^2 = |P q|^2 + |P c|^2 - 2 <P q, P c>
+        for c in range(nl):
+            bound[c] = proj_sq[c]
+        pq_sq = np.float32(0.0)
+        for t in range(m):  # centroid-major: one vector loop per direction, no horizontal sums
+            s = np.float32(0.0)
+            for j in range(d):
+                s += basis[t, j] * queries[qi, j]
+            pq_sq += s * s
+            w = np.float32(-2.0) * s
+            for c in range(nl):
+                bound[c] += w * proj_t[t, c]
+        for c in range(nl):
+            bound[c] += pq_sq
+        sd = np.full(ns, np.inf, np.float32)  # the ns smallest bounds: scored first
+        si = np.full(ns, _BIG, np.int64)
+        for c in range(nl):
+            if bound[c] < sd[0]:
+                _push(sd, si, bound[c], c)
+        hd = np.full(k, np.inf, np.float32)
+        hi = np.full(k, _BIG, np.int64)
+        done = np.zeros(nl, np.bool_)
+        slack = np.float32(1e-4) * (qsq + cmax)
+        for t in range(ns + nl):  # the seeds, then every centroid in order
+            c = si[t] if t < ns else t - ns
+            if c == _BIG or done[c]:
+                continue
+            if t >= ns and bound[c] - slack > hd[0] + qsq:
+                continue
+            done[c] = True
+            dot = np.float32(0.0)
+            for j in range(d):
+                dot += queries[qi, j] * centroids[c, j]
+            dist = np.float32(csq[c] - 2.0 * dot)
+            if dist < hd[0] or (dist == hd[0] and c < hi[0]):
+                _push(hd, hi, dist, c)
+        tmp = np.empty(k, np.float32)
+        _sort_out(hd, hi, tmp, out_rows[qi])

@@ -25,10 +25,9 @@ from .exact import (
     check_metric,
     dense_topk,
     knn_hamming,
-    sq_norms,
 )
 from .filters import check_attributes, filter_rows
-from .partition import nearest_lists, train_centroids
+from .partition import coarse_tables, nearest_lists, train_centroids
 from .projection import fit_pca, project, random_rotation
 from .spec import IndexSpec, parse_spec
 
@@ -102,7 +101,7 @@ class Index:
         self._sorted_rows = np.empty(0, np.int64)
         self._next_id = 0
         self._device_cache: dict[str, Any] = {}  # per-row arrays as torch tensors, by device
-        self._csq: np.ndarray | None = None
+        self._coarse_cache: tuple | None = None
 
     # ------------------------------------------------------------------ info
     def _check_spec(self, spec: IndexSpec) -> None:
@@ -112,13 +111,13 @@ class Index:
             raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={self.dim}")
 
     @property
-    def _centroid_sq(self) -> np.ndarray | None:
-        """Squared norms of the dense centroids (cached)."""
+    def _coarse(self) -> tuple | None:
+        """``coarse_tables`` of the dense centroids (cached)."""
         if self._centroids is None or self.metric == "hamming":
             return None
-        if self._csq is None or self._csq.shape[0] != self._centroids.shape[0]:
-            self._csq = sq_norms(self._centroids)
-        return self._csq
+        if self._coarse_cache is None or self._coarse_cache[0] is not self._centroids:  # retrained / loaded
+            self._coarse_cache = (self._centroids, coarse_tables(self._centroids))
+        return self._coarse_cache[1]
 
     @property
     def nlist(self) -> int:
@@ -272,7 +271,7 @@ class Index:
                             else np.zeros(x.shape[0], np.int64))
             return out
         work = self._work(x)
-        out["_list"] = (nearest_lists(work, self._centroids, 1, self._centroid_sq)[:, 0] if spec.nlist
+        out["_list"] = (nearest_lists(work, self._centroids, 1, self._coarse)[:, 0] if spec.nlist
                         else np.zeros(x.shape[0], np.int64))
         if spec.codes == "flat":
             out["vectors"] = work
@@ -442,7 +441,7 @@ class Index:
         if self.spec.nlist:
             if self.metric == "hamming":
                 return knn_hamming(work, self._centroids, nprobe)[1]
-            return nearest_lists(work, self._centroids, nprobe, self._centroid_sq)
+            return nearest_lists(work, self._centroids, nprobe, self._coarse)
         return np.zeros((work.shape[0], 1), np.int64)
 
     def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

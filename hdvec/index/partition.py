@@ -24,12 +24,40 @@ def train_centroids(x: np.ndarray, nlist: int, seed: Seed = None, niter: int = 2
     return np.ascontiguousarray(km.centroids, dtype=np.float32)
 
 
-def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int, centroid_sq: np.ndarray | None = None
-                  ) -> np.ndarray:
-    """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, nearest first."""
-    from ._list_kernels import nearest_centroids
+BOUND_DIMS = 32  # directions of the centroid-pruning lower bound
 
-    csq = np.einsum("ij,ij->i", centroids, centroids) if centroid_sq is None else centroid_sq
+
+def coarse_tables(centroids: np.ndarray) -> tuple:
+    """Search-time tables of dense centroids (nlist, d): ``(csq, basis, proj_t, proj_sq)``.
+
+    csq (nlist,) float32 squared norms. When d >= 8 * BOUND_DIMS and there are at
+    least 64 centroids, basis (m, d) holds the top principal directions of the
+    centroids (orthonormal rows), proj_t = basis @ centroids.T (m, nlist) and
+    proj_sq its squared column norms: |basis q - proj_t[:, c]|^2 is a lower
+    bound of |q - centroids[c]|^2 that lets the search skip most centroids
+    exactly. Otherwise the last three are None.
+    """
+    csq = np.einsum("ij,ij->i", centroids, centroids).astype(np.float32)
+    nl, d = centroids.shape
+    if d < 8 * BOUND_DIMS or nl < 64:  # below: the bound's scalar overhead outweighs what it skips
+        return csq, None, None, None
+    c64 = centroids.astype(np.float64)
+    _, _, vt = np.linalg.svd(c64 - c64.mean(0), full_matrices=False)
+    basis = np.ascontiguousarray(vt[:BOUND_DIMS], dtype=np.float32)
+    basis /= np.linalg.norm(basis, axis=1, keepdims=True)  # unit rows in float32 too
+    proj_t = np.ascontiguousarray(basis @ centroids.T, dtype=np.float32)
+    return csq, basis, proj_t, np.einsum("ij,ij->j", proj_t, proj_t).astype(np.float32)
+
+
+def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int,
+                  tables: tuple | None = None) -> np.ndarray:
+    """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, nearest first.
+
+    ``tables`` are ``coarse_tables(centroids)`` (computed when not given).
+    """
+    from ._list_kernels import nearest_centroids, nearest_centroids_pruned
+
+    csq, basis, proj_t, proj_sq = coarse_tables(centroids) if tables is None else tables
     if x.shape[0] > 8192:  # bulk assignment (add): BLAS blocks are faster
         out = np.empty((x.shape[0], nprobe), np.int64)
         for a in range(0, x.shape[0], 16384):
@@ -37,5 +65,9 @@ def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int, centroid_sq
         return out
     # search: no BLAS, so the Numba scans that follow do not compete with BLAS threads still spinning
     out = np.empty((x.shape[0], min(nprobe, centroids.shape[0])), np.int64)
-    nearest_centroids(np.ascontiguousarray(x, dtype=np.float32), centroids, csq.astype(np.float32), out)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if basis is None:
+        nearest_centroids(x, centroids, csq, out)
+    else:
+        nearest_centroids_pruned(x, centroids, csq, basis, proj_t, proj_sq, out)
     return out

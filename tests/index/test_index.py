@@ -2,6 +2,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hdvec import hdc
 from hdvec._io import FormatError
@@ -349,6 +351,30 @@ def test_coarse_assignment_kernel_matches_blas_path():
     np.testing.assert_array_equal(bulk, small)
     _, truth = knn(x[:50], cents, 5)
     np.testing.assert_array_equal(small[:50], truth)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), nprobe=st.sampled_from([1, 3, 16]), decay=st.sampled_from([0.0, 0.02]))
+def test_pruned_coarse_assignment_equals_the_full_scan(seed, nprobe, decay):
+    """The lower-bound pruning skips centroids but never changes the chosen lists."""
+    from hdvec.index._list_kernels import nearest_centroids, nearest_centroids_pruned
+    from hdvec.index.partition import coarse_tables
+
+    rng = np.random.default_rng(seed)
+    d = 256
+    scale = np.exp(-decay * np.arange(d)).astype(np.float32)  # decaying spectrum: pruning bites
+    cents = (rng.standard_normal((200, d)) * scale).astype(np.float32)
+    x = (cents[rng.integers(0, 200, 300)] + 0.3 * rng.standard_normal((300, d)) * scale).astype(np.float32)
+    csq, basis, proj_t, proj_sq = coarse_tables(cents)
+    assert basis is not None and basis.shape == (32, d)
+    np.testing.assert_allclose(basis @ basis.T, np.eye(32), atol=1e-5)
+    plain = np.empty((300, nprobe), np.int64)
+    pruned = np.empty((300, nprobe), np.int64)
+    nearest_centroids(x, cents, csq, plain)
+    nearest_centroids_pruned(x, cents, csq, basis, proj_t, proj_sq, pruned)
+    np.testing.assert_array_equal(pruned, plain)
+    _, truth = knn(x[:40], cents, nprobe)
+    np.testing.assert_array_equal(pruned[:40], truth)
 
 
 def test_knn_functions_reject_bad_input():
