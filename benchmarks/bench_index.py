@@ -42,13 +42,13 @@ THREADS = "2"
 THREAD_ENV = {"OMP_NUM_THREADS": THREADS, "NUMBA_NUM_THREADS": THREADS, "MKL_NUM_THREADS": THREADS,
               "OPENBLAS_NUM_THREADS": THREADS, "OMP_WAIT_POLICY": "PASSIVE"}
 K = 10
-DEFAULT_SPECS = "IVF1024,LVQ8,Rerank;IVF1024,LVQ4x8;IVF1024,LVQ4,Rerank;PCA64,IVF1024,LVQ8,Rerank;auto"
+DEFAULT_SPECS = "IVF1024,LVQ8;IVF1024,LVQ8,Rerank;IVF1024,LVQ4x8;IVF1024,LVQ4,Rerank;PCA64,IVF1024,LVQ8,Rerank;auto"
 DEFAULT_BINARY_SPECS = "Flat;IVF256,Flat"
 # sizes: arguments of the index_data loaders; budget/repeats: batch timing per setting; lat_*: single
 # queries per setting; max_batch_s: a sweep stops after a batch slower than this.
 FULL = {"sizes": {"clustered": {"n": 200_000, "d": 128, "nq": 1_000}, "fashion-mnist": {"nq": 1_000},
                   "sift5k": {"nq": 500}, "binary": {"n": 100_000, "dim": 10_000, "nq": 1_000}},
-        "nprobe": [1, 2, 4, 8, 16, 32, 64, 128], "ef": [16, 32, 64, 128, 256, 512], "k_factor": [1, 2, 4, 8],
+        "nprobe": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128], "ef": [16, 32, 64, 128, 256, 512], "k_factor": [1, 2, 4, 8],
         "hnswlib_m": [16, 32], "budget": 2.0, "repeats": 5, "lat_queries": 200, "lat_budget": 2.0,
         "max_batch_s": 30.0}
 QUICK = {"sizes": {"clustered": {"n": 20_000, "d": 128, "nq": 200}, "fashion-mnist": {"n": 10_000, "nq": 200},

@@ -23,6 +23,8 @@ comparisons in the heaps keep strict IEEE semantics (``inf`` sentinels).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -38,6 +40,26 @@ _U15 = np.uint8(15)
 def num_threads() -> int:
     """Threads Numba's parallel kernels use in this Python thread."""
     return numba.get_num_threads()
+
+
+@contextmanager
+def serial(on: bool = True):
+    """Run this Python thread's Numba kernels on one thread inside the block (when ``on``).
+
+    Small searches finish faster than the worker threads wake up (tens of
+    microseconds each parallel region when OpenMP threads sleep, e.g. under
+    ``OMP_WAIT_POLICY=PASSIVE``). Numba's thread count is per Python thread,
+    so other threads' searches are not affected.
+    """
+    if not on:
+        yield
+        return
+    prev = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(prev)
 
 
 # ---------------------------------------------------------------- heaps

@@ -19,6 +19,7 @@ from .._io import FormatError, read_arrays, write_arrays
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
 from . import _list_kernels as L
 from . import codes as C
+from ._kernels import serial
 from .exact import (
     as_float_matrix,
     as_words,
@@ -34,6 +35,7 @@ from .spec import IndexSpec, parse_spec
 FORMAT = "hdvec.Index"
 
 
+SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
 EXACT_FILTER_ROWS = 20_000  # a filter allowing at most this many rows is answered by an exact scan of them
 _CHUNK = 65536  # rows encoded per step in add
 
@@ -44,9 +46,9 @@ def default_spec(n: int, dim: int, metric: str) -> IndexSpec:
         return IndexSpec("flat") if n <= 2_000_000 else IndexSpec("flat", nlist=_nlist(n))
     if n < 20_000:
         return IndexSpec("flat")
-    # measured (docs/benchmarks.md): LVQ8 alone keeps recall@10 near 0.99 at SQ8's size; for wide vectors
-    # 4-bit codes scanned and re-scored with their 8-bit residual
-    return IndexSpec("lvq8" if dim <= 200 else "lvq4x8", nlist=_nlist(n))
+    # measured (docs/benchmarks.md): LVQ8 alone keeps recall@10 near 0.99 at about SQ8's size and was the
+    # fastest pipeline at recall >= 0.95 on the 128-d and the 784-d sets
+    return IndexSpec("lvq8", nlist=_nlist(n))
 
 
 def _nlist(n: int) -> int:
@@ -287,6 +289,34 @@ class Index:
             out["full"] = x - self._mean  # centred original vectors for the exact re-rank
         return out
 
+    def _add_assigned(self, x: np.ndarray, ids: np.ndarray, lists: np.ndarray) -> None:
+        """Add full vectors (or words) whose IVF lists are already known: imports (``from_faiss``)."""
+        self.trained = True
+        if not self._ids.shape[0]:
+            self._offsets = np.zeros(self.nlist + 1, np.int64)
+        new = {"_list": lists}
+        if self.metric == "hamming":
+            new["words"] = x
+        else:
+            work = self._work(x)
+            new["vectors"] = work
+            new["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
+        self._append(new, self._check_new_ids(ids, x.shape[0]), {})
+
+    # ------------------------------------------------------------------ Faiss
+    def to_faiss(self) -> Any:
+        """The same vectors, ids and lists as a Faiss index (see ``hdvec.index.faiss_interop``)."""
+        from .faiss_interop import to_faiss
+
+        return to_faiss(self)
+
+    @classmethod
+    def from_faiss(cls, faiss_index: Any, *, seed: Seed = None) -> Index:
+        """An Index holding a Faiss flat / IVF-Flat / binary index's vectors, ids and lists."""
+        from .faiss_interop import from_faiss
+
+        return from_faiss(faiss_index, seed=seed)
+
     def _check_new_ids(self, ids: Any, n: int) -> np.ndarray:
         if ids is None:
             new = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
@@ -403,8 +433,17 @@ class Index:
         if device is not None:
             d, rows = self._search_torch(qv, k, nprobe, allowed, device)
         else:
-            d, rows = self._search(qv, k, nprobe, allowed)
+            with serial(self._search_work(qv.shape[0], nprobe) < SERIAL_WORK):
+                d, rows = self._search(qv, k, nprobe, allowed)
         return self._finish(qv, d, rows, torch_in, device)
+
+    def _search_work(self, nq: int, nprobe: int) -> float:
+        """Rough bytes touched by a search: centroids plus the probed share of the rows."""
+        n = self._ids.shape[0]
+        row_bytes = sum(v.nbytes for v in self._data.values()) / max(n, 1)
+        share = min(1.0, nprobe / self.nlist) if self.spec.nlist else 1.0
+        cents = 0 if self._centroids is None else self._centroids.nbytes
+        return nq * (cents + share * n * row_bytes)
 
     def _search_torch(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
