@@ -26,7 +26,23 @@ _MODELS = {"MAP": MAP, "BSC": BSC, "HRR": HRR, "FHRR": FHRR, "MBAT": MBAT}
 
 
 def model_from_config(config: dict) -> Model:
-    """Rebuild a model from ``Model.config()`` (used by ``ItemMemory.load``)."""
+    """Rebuild a model from ``Model.config()`` (used by ``ItemMemory.load``).
+
+    Parameters
+    ----------
+    config : dict
+        As returned by ``model.config()``.
+
+    Returns
+    -------
+    Model
+        A model of the same class, dimension, seed and options.
+
+    Raises
+    ------
+    ValueError
+        If ``config["model"]`` is not one of MAP, BSC, HRR, FHRR, MBAT.
+    """
     cfg = dict(config)
     name = cfg.pop("model", None)
     if name not in _MODELS:

@@ -20,7 +20,18 @@ from .model import Model, dtype_name
 
 
 def n_words(dim: int) -> int:
-    """Number of uint64 words that hold ``dim`` bits."""
+    """Number of uint64 words that hold ``dim`` bits: ``ceil(dim / 64)``.
+
+    Parameters
+    ----------
+    dim : int
+        Number of bits.
+
+    Returns
+    -------
+    int
+        Words per packed vector (157 for ``dim=10_000``).
+    """
     return (dim + 63) // 64
 
 
@@ -33,11 +44,39 @@ def tail_mask(dim: int) -> np.uint64:
 def pack_bits(bits: Any) -> Any:
     """Pack a bool (or 0/1) array, or a bipolar ±1 array, into uint64 words.
 
-    A bipolar value of -1 becomes bit 1 and +1 bit 0, so XOR of packed vectors
-    matches the product of bipolar ones.
+    Bit ``i`` goes to bit ``i % 64`` of word ``i // 64``; the unused high bits
+    of the last word are zero. A bipolar value of -1 becomes bit 1 and +1
+    bit 0, so XOR of packed vectors matches the product of bipolar ones.
 
-    Shapes: ``(..., dim) -> (..., ceil(dim / 64))`` uint64. NumPy in, NumPy out;
-    torch in, torch out on the same device.
+    Parameters
+    ----------
+    bits : numpy.ndarray or torch.Tensor
+        ``(..., dim)``: bool, or integers/floats holding only 0/1 or only -1/+1.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        uint64 ``(..., ceil(dim / 64))``. NumPy in, NumPy out; torch in, torch
+        out on the same device.
+
+    Raises
+    ------
+    TypeError
+        If ``bits`` is already uint64 (packed) or has another dtype.
+    ValueError
+        If the last axis is empty or values are not all 0/1 or all ±1.
+
+    Shapes
+    ------
+    ``(..., dim) -> (..., ceil(dim / 64))``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hdvec import hdc
+    >>> w = hdc.pack_bits(np.array([1, 0, 1], bool))
+    >>> w, hdc.unpack_bits(w, 3)
+    (array([5], dtype=uint64), array([ True, False,  True]))
     """
     if is_torch(bits):
         from . import _torch as T
@@ -74,9 +113,33 @@ def _bits_bool(bits: Any, name: str) -> Any:
 
 
 def unpack_bits(words: Any, dim: int, *, bipolar: bool = False) -> Any:
-    """Unpack uint64 words into a bool array (or bipolar int8 ±1 with ``bipolar=True``).
+    """Unpack uint64 words into bits (the inverse of ``pack_bits``).
 
-    Shapes: ``(..., ceil(dim / 64)) -> (..., dim)``.
+    Parameters
+    ----------
+    words : numpy.ndarray or torch.Tensor
+        uint64 ``(..., ceil(dim / 64))``.
+    dim : int
+        Number of bits to return.
+    bipolar : bool
+        False: bool bits. True: int8 ±1 (bit 1 -> -1, bit 0 -> +1).
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(..., dim)`` bool, or int8 with ``bipolar=True``; same backend and
+        device as ``words``.
+
+    Raises
+    ------
+    TypeError
+        If ``words`` is not uint64.
+    ValueError
+        If the last axis is not ``ceil(dim / 64)``.
+
+    Shapes
+    ------
+    ``(..., ceil(dim / 64)) -> (..., dim)``
     """
     from .._validation import check_dim
 
@@ -119,13 +182,32 @@ class BSC(Model):
     bind = XOR (self-inverse), bundle = bitwise majority (ties broken by a
     fixed seeded tie-break vector), permute = cyclic bit rotation, distance =
     Hamming count, similarity = ``1 - 2 * hamming / dim`` (the cosine of the
-    equivalent ±1 vectors).
+    equivalent ±1 vectors). A vector is ``ceil(dim / 64)`` uint64 words:
+    1,256 bytes at ``dim=10_000``, 1/8 of one byte per bit.
 
     Parameters
     ----------
     dim : int
         Number of bits (any positive int; 10,000 is customary).
     seed : int, numpy.random.Generator or None
+        Seed of ``random`` and of the tie-break vector.
+
+    Attributes
+    ----------
+    n_words : int
+        Words per vector, ``ceil(dim / 64)`` (also ``width``).
+    tiebreak : numpy.ndarray
+        ``(n_words,)`` uint64 random vector that decides ties of ``bundle``.
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> m = hdc.BSC(10_000, seed=0)
+    >>> x = m.random(3)
+    >>> x.shape, x.dtype
+    ((3, 157), dtype('uint64'))
+    >>> int(m.hamming(m.unbind(m.bind(x[0], x[1]), x[1]), x[0]))
+    0
     """
 
     name = "BSC"
@@ -153,27 +235,91 @@ class BSC(Model):
 
     # ------------------------------------------------------------------ algebra
     def bind(self, a: Any, b: Any) -> Any:
-        """XOR; broadcasts leading axes. Shapes: ``(..., nw), (..., nw) -> (..., nw)``."""
+        """Bind by XOR; leading axes broadcast.
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            uint64 words ``(..., nw)``, ``nw = ceil(dim / 64)``, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            uint64 ``(..., nw)``.
+
+        Raises
+        ------
+        TypeError
+            If an input is not uint64 or NumPy and torch are mixed.
+        ValueError
+            If the last axis is not ``nw``.
+
+        Shapes
+        ------
+        ``(..., nw), (..., nw) -> (..., nw)``
+        """
         a, b, use_torch = self.check_pair(a, b)
         if use_torch:
             return a ^ b
         return np.bitwise_xor(a, b)
 
     def unbind(self, c: Any, b: Any) -> Any:
-        """XOR is its own inverse: ``unbind(bind(a, b), b) == a``."""
+        """Undo ``bind``: XOR is its own inverse, so ``unbind(bind(a, b), b) == a``.
+
+        Parameters
+        ----------
+        c : numpy.ndarray or torch.Tensor
+            Bound words ``(..., nw)``.
+        b : numpy.ndarray or torch.Tensor
+            The words ``c`` was bound with, ``(..., nw)``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            uint64 ``(..., nw)``.
+
+        Shapes
+        ------
+        ``(..., nw), (..., nw) -> (..., nw)``
+        """
         c, b, use_torch = self.check_pair(c, b, ("c", "b"))
         return c ^ b if use_torch else np.bitwise_xor(c, b)
 
     def inverse(self, a: Any) -> Any:
-        """The XOR inverse of a vector is itself (returned as a copy)."""
+        """Inverse under XOR: the vector itself.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            A copy of ``a``, uint64 ``(..., nw)``.
+        """
         a = self.check(a, "a")
         return a.clone() if is_torch(a) else a.copy()
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
-        """Bitwise majority over axis -2, ties broken by ``self.tiebreak``.
+        """Bundle by bitwise majority along axis -2; ties take the bit of ``tiebreak``.
 
-        ``weights`` (n,) gives a weighted majority: bit = sign(sum_i w_i * (±1)).
-        Shapes: ``(..., n, nw) -> (..., nw)``.
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            uint64 words ``(..., n, nw)``, ``n >= 1``.
+        weights : array-like of shape (n,), optional
+            Real weights: a weighted majority, bit = sign(sum_i w_i * (±1)).
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            uint64 ``(..., nw)``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is an empty batch, or ``weights`` is not a finite real
+            1-D array of length ``n``.
+
+        Shapes
+        ------
+        ``(..., n, nw) -> (..., nw)``
         """
         x = self.check_batch(x, "x")
         use_torch = is_torch(x)
@@ -201,7 +347,29 @@ class BSC(Model):
         return out.reshape(lead + (self.n_words,))
 
     def permute(self, x: Any, shifts: int = 1) -> Any:
-        """Cyclic rotation of the ``dim`` bits by ``shifts`` (like ``np.roll`` on the bits)."""
+        """Cyclic rotation of the ``dim`` bits (``np.roll`` on the unpacked bits).
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            uint64 words ``(..., nw)``.
+        shifts : int
+            Bit positions to rotate by; negative rotates back.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            uint64 ``(..., nw)``, unused tail bits still zero.
+
+        Raises
+        ------
+        TypeError
+            If ``shifts`` is not an int.
+
+        Shapes
+        ------
+        ``(..., nw) -> (..., nw)``
+        """
         x = self.check(x, "x")
         s = self.check_shift(shifts) % self.dim
         if is_torch(x):
@@ -217,23 +385,73 @@ class BSC(Model):
 
     # ------------------------------------------------------------- comparison
     def hamming(self, a: Any, b: Any) -> Any:
-        """Pairwise Hamming counts. Shapes: ``(*A, nw), (*B, nw) -> (*A, *B)`` int32."""
+        """Pairwise Hamming distances (number of differing bits).
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            uint64 words ``(*A, nw)`` and ``(*B, nw)``, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            int32 ``(*A, *B)``.
+
+        Shapes
+        ------
+        ``(*A, nw), (*B, nw) -> (*A, *B)``
+        """
         from .similarity import hamming
 
         a, b, _ = self.check_pair(a, b)
         return hamming(a, b)
 
     def similarity(self, a: Any, b: Any) -> Any:
-        """Pairwise ``1 - 2 * hamming / dim`` in [-1, 1], float32 (cosine of the ±1 forms)."""
+        """Pairwise similarity ``1 - 2 * hamming / dim``: the cosine of the ±1 forms.
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            uint64 words ``(*A, nw)`` and ``(*B, nw)``, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 in [-1, 1], ``(*A, *B)``; about 0 for unrelated vectors.
+
+        Shapes
+        ------
+        ``(*A, nw), (*B, nw) -> (*A, *B)``
+        """
         h = self.hamming(a, b)
         return 1.0 - h.float() * (2.0 / self.dim) if is_torch(h) else (1.0 - h * np.float32(2.0 / self.dim)).astype(np.float32)
 
     def distance(self, a: Any, b: Any) -> Any:
-        """Pairwise Hamming counts as float32 (exact below 2**24), lower is better."""
+        """Pairwise distance, lower is better: the Hamming count as float32 (exact below 2**24).
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(*A, *B)``.
+
+        Shapes
+        ------
+        ``(*A, nw), (*B, nw) -> (*A, *B)``
+        """
         h = self.hamming(a, b)
         return h.float() if is_torch(h) else h.astype(np.float32)
 
     def to_bipolar(self, x: Any) -> Any:
-        """Packed words -> int8 ±1 (bit 1 -> -1), the MAP form of the same vector."""
+        """Packed words to int8 ±1 (bit 1 -> -1): the MAP form of the same vector.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            int8 ``(..., dim)``.
+
+        Shapes
+        ------
+        ``(..., nw) -> (..., dim)``
+        """
         return unpack_bits(self.check(x, "x"), self.dim, bipolar=True)
 

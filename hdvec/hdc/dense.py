@@ -19,12 +19,18 @@ from .model import Model
 
 
 def gaussian(rng: np.random.Generator, shape: tuple[int, ...], dim: int) -> np.ndarray:
-    """i.i.d. N(0, 1/dim) components, float32: ``shape + (dim,)``."""
+    """Random vectors with i.i.d. N(0, 1/dim) components (norm about 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``shape + (dim,)``.
+    """
     return (rng.standard_normal(shape + (dim,)) / np.sqrt(dim)).astype(np.float32)
 
 
 class DenseModel(Model):
-    """Shared dense behaviour: sum bundling, cyclic-shift permutation, cosine."""
+    """Shared dense behaviour (MAP, HRR, FHRR, MBAT): sum bundling, cyclic-shift permutation, cosine."""
 
     def _bundle_sum(self, x: Any, weights: Any) -> Any:
         """Validate ``x`` and sum it over axis -2; NaN/inf found in the (small) result.
@@ -65,7 +71,34 @@ class DenseModel(Model):
         return out.reshape(lead + (x.shape[-1],))
 
     def permute(self, x: Any, shifts: int = 1) -> Any:
-        """Cyclic shift of the components by ``shifts`` (``np.roll`` on the last axis)."""
+        """Cyclic shift of the components (``np.roll`` on the last axis).
+
+        Permutation marks position: ``permute(x, i)`` is quasi-orthogonal to
+        ``x`` for ``i != 0`` and ``permute(permute(x, i), -i) == x``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            Vectors ``(..., D)`` of this model.
+        shifts : int
+            Positions to roll by; negative rolls back.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(..., D)``, same dtype, backend and device as ``x``.
+
+        Raises
+        ------
+        TypeError
+            If ``shifts`` is not an int, or ``x`` has the wrong type or dtype.
+        ValueError
+            If the last axis of ``x`` is not ``D`` or ``x`` holds NaN or inf.
+
+        Shapes
+        ------
+        ``(..., D) -> (..., D)``
+        """
         x = self.check(x, "x")
         s = self.check_shift(shifts)
         if is_torch(x):
@@ -76,7 +109,29 @@ class DenseModel(Model):
         return out
 
     def similarity(self, a: Any, b: Any) -> Any:
-        """Pairwise cosine similarity, float32. Shapes: ``(*A, D), (*B, D) -> (*A, *B)``."""
+        """Pairwise cosine similarity (higher is more similar).
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            Vector batches of this model, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 in [-1, 1], ``(*A, *B)``; a zero vector has similarity 0.
+
+        Raises
+        ------
+        TypeError
+            If the inputs mix NumPy and torch, or have the wrong dtype.
+        ValueError
+            If a last axis is not ``D``.
+
+        Shapes
+        ------
+        ``(*A, D), (*B, D) -> (*A, *B)``
+        """
         from .similarity import cosine
 
         a, b, _ = self.check_pair(a, b)
@@ -86,19 +141,48 @@ class DenseModel(Model):
 class MAP(DenseModel):
     """Multiply-Add-Permute with bipolar (±1) random vectors.
 
+    bind = elementwise product (self-inverse for bipolar vectors), bundle =
+    sum (MAP-I) or its sign (MAP-B), permute = cyclic shift, similarity =
+    cosine.
+
     Parameters
     ----------
     dim : int
-    dtype : "float32" or "int8"
+        Number of components (10,000 is customary).
+    dtype : {"float32", "int8"}
         Storage of vectors. ``int8`` keeps bipolar vectors at one byte per
-        component; their sums (MAP-I bundles) are int32.
+        component; their sums (MAP-I bundles) are int32, which every method
+        also accepts (int8, int16 and int32 inputs).
     binarize : bool
         False (MAP-I): ``bundle`` keeps the sum. True (MAP-B): ``bundle``
         returns the sign of the sum, ties broken by the seeded ``tiebreak``.
     seed : int, numpy.random.Generator or None
+        Seed of ``random`` and of the tie-break vector.
 
+    Attributes
+    ----------
+    tiebreak : numpy.ndarray
+        ``(dim,)`` random bipolar vector that decides ties of MAP-B bundles.
+
+    Raises
+    ------
+    ValueError
+        If ``dtype`` is not "float32" or "int8".
+    TypeError
+        If ``binarize`` is not a bool.
+
+    Notes
+    -----
     The same seed gives the same vectors for both dtypes and for ``BSC``
     (bit 1 is -1).
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> m = hdc.MAP(1000, dtype="int8", seed=0)
+    >>> a, b = m.random(2)
+    >>> bool((m.unbind(m.bind(a, b), b) == a).all())
+    True
     """
 
     name = "MAP"
@@ -155,23 +239,101 @@ class MAP(DenseModel):
         return out.reshape(np.broadcast_shapes(a.shape, b.shape))
 
     def bind(self, a: Any, b: Any) -> Any:
-        """Elementwise product; broadcasts. ``(..., D), (..., D) -> (..., D)``."""
+        """Bind by elementwise product; leading axes broadcast.
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            Vectors ``(..., D)`` of this model, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(..., D)`` (broadcast shape), in the dtype NumPy/torch promotes
+            the inputs to (int8 x int8 stays int8).
+
+        Raises
+        ------
+        TypeError
+            If an input has the wrong type or dtype, or NumPy and torch are mixed.
+        ValueError
+            If a last axis is not ``D``, or a float input or the product holds NaN or inf.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         return self._multiply(a, b, ("a", "b"))
 
     def unbind(self, c: Any, b: Any) -> Any:
-        """Multiply by ``b`` again: exact for bipolar ``b`` (b * b = 1)."""
+        """Undo ``bind`` by multiplying by ``b`` again: exact for bipolar ``b`` (``b * b = 1``).
+
+        Parameters
+        ----------
+        c : numpy.ndarray or torch.Tensor
+            Bound vectors ``(..., D)``.
+        b : numpy.ndarray or torch.Tensor
+            The vectors ``c`` was bound with, ``(..., D)``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(..., D)``: ``unbind(bind(a, b), b) == a``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for ``bind``.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         return self._multiply(c, b, ("c", "b"))
 
     def inverse(self, a: Any) -> Any:
-        """A bipolar vector is its own inverse under elementwise product (a copy)."""
+        """Inverse under binding: a bipolar vector is its own inverse.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            A copy of ``a``, ``(..., D)``.
+        """
         a = self.check(a, "a")
         return a.clone() if is_torch(a) else a.copy()
 
     def bundle(self, x: Any, *, weights: Any = None, binarize: bool | None = None) -> Any:
-        """Sum over axis -2 (MAP-I), or its sign (MAP-B) with seeded tie-break.
+        """Bundle (superpose) the vectors along axis -2.
 
-        Shapes: ``(..., n, D) -> (..., D)``. int8 input sums to int32; float32
-        stays float32. ``binarize`` overrides the model's setting for one call.
+        MAP-I sums them; MAP-B takes the sign of the sum, with zeros replaced
+        by the seeded ``tiebreak`` vector.
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            Vectors ``(..., n, D)``, ``n >= 1``.
+        weights : array-like of shape (n,), optional
+            Real weights: a weighted sum (or the sign of one).
+        binarize : bool or None
+            Overrides the model's ``binarize`` for this call; None keeps it.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(..., D)``. Sums: int8 input gives int32 (float32 when weighted),
+            float32 stays float32. Signs (MAP-B): the model's dtype.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` has the wrong type or dtype.
+        ValueError
+            If ``x`` is an empty batch, the sum is not finite, or ``weights``
+            is not a finite real 1-D array of length ``n``.
+
+        Shapes
+        ------
+        ``(..., n, D) -> (..., D)``
         """
         s = self._bundle_sum(x, weights)
         if not (self.binarize if binarize is None else binarize):
@@ -186,9 +348,25 @@ class MAP(DenseModel):
 class HRR(DenseModel):
     """Holographic reduced representations: real vectors, circular-convolution binding.
 
+    bind = circular convolution (via the real FFT), unbind = binding with the
+    (approximate or exact) inverse, bundle = sum, permute = cyclic shift,
+    similarity = cosine. Vectors are float32.
+
+    Parameters
+    ----------
+    dim : int
+        Number of components.
+    seed : int, numpy.random.Generator or None
+        Seed of ``random``.
+
+    Notes
+    -----
     Random vectors have i.i.d. N(0, 1/dim) components. ``inverse`` is the
-    approximate (involution) inverse by default, ``exact=True`` divides in the
-    Fourier domain.
+    approximate (involution) inverse by default; ``exact=True`` divides in
+    the Fourier domain, which is exact but amplifies noise where a Fourier
+    coefficient is small. Unbinding with the approximate inverse returns a
+    noisy copy: compare it with candidates (cleanup) rather than testing
+    equality.
     """
 
     name = "HRR"
@@ -198,7 +376,27 @@ class HRR(DenseModel):
         return gaussian(rng, shape, self.dim)
 
     def bind(self, a: Any, b: Any) -> Any:
-        """Circular convolution via rfft; broadcasts. ``(..., D), (..., D) -> (..., D)``."""
+        """Bind by circular convolution (computed with the real FFT); leading axes broadcast.
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., D)``, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For inputs of the wrong type, dtype, width, or non-finite values.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         a, b, use_torch = self.check_pair(a, b)
         if use_torch:
             from . import _torch as T
@@ -207,7 +405,26 @@ class HRR(DenseModel):
         return np.fft.irfft(np.fft.rfft(a) * np.fft.rfft(b), n=self.dim).astype(np.float32)
 
     def inverse(self, a: Any, *, exact: bool = False) -> Any:
-        """Approximate inverse ``a[-i mod D]`` or, with ``exact=True``, ``irfft(1 / rfft(a))``."""
+        """Inverse under circular convolution.
+
+        Parameters
+        ----------
+        a : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., D)``.
+        exact : bool
+            False: the involution ``a[-i mod D]`` (approximate inverse, stable).
+            True: ``irfft(1 / rfft(a))`` (exact).
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Raises
+        ------
+        ValueError
+            With ``exact=True``, if ``a`` has a zero Fourier coefficient.
+        """
         a = self.check(a, "a")
         if is_torch(a):
             from . import _torch as T
@@ -221,7 +438,32 @@ class HRR(DenseModel):
         return np.fft.irfft(1.0 / f, n=self.dim).astype(np.float32)
 
     def unbind(self, c: Any, b: Any, *, exact: bool = False) -> Any:
-        """Bind with the inverse of ``b`` (approximate by default, exact via Fourier division)."""
+        """Undo ``bind``: bind ``c`` with the inverse of ``b``.
+
+        Parameters
+        ----------
+        c : numpy.ndarray or torch.Tensor
+            Bound vectors ``(..., D)``.
+        b : numpy.ndarray or torch.Tensor
+            The vectors ``c`` was bound with, ``(..., D)``.
+        exact : bool
+            False (default): approximate inverse, a noisy copy of the partner.
+            True: Fourier division, exact up to float rounding.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Raises
+        ------
+        ValueError
+            With ``exact=True``, if ``b`` has a zero Fourier coefficient.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         c, b, use_torch = self.check_pair(c, b, ("c", "b"))
         if use_torch:
             from . import _torch as T
@@ -235,12 +477,46 @@ class HRR(DenseModel):
         return np.fft.irfft(np.fft.rfft(c.astype(np.float64)) / fb, n=self.dim).astype(np.float32)
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
-        """Sum over axis -2. Shapes: ``(..., n, D) -> (..., D)`` float32."""
+        """Bundle by summing along axis -2 (optionally weighted).
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., n, D)``, ``n >= 1``.
+        weights : array-like of shape (n,), optional
+            Real weights of a weighted sum.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is empty, the sum is not finite, or ``weights`` is malformed.
+
+        Shapes
+        ------
+        ``(..., n, D) -> (..., D)``
+        """
         return self._bundle_sum(x, weights)
 
 
 class FHRR(DenseModel):
-    """Fourier HRR: unit phasors (complex64); bind = elementwise complex product."""
+    """Fourier HRR: unit phasors (complex64); bind = elementwise complex product.
+
+    bind = elementwise complex product, unbind = product with the conjugate
+    (exact), bundle = complex sum, permute = cyclic shift, similarity =
+    cosine of the real forms (``Re(a . conj(b)) / (|a| |b|)``).
+
+    Parameters
+    ----------
+    dim : int
+        Number of complex components.
+    seed : int, numpy.random.Generator or None
+        Seed of ``random`` (phases uniform in [-pi, pi)).
+    """
 
     name = "FHRR"
     vector_dtypes = ("complex64",)
@@ -249,20 +525,75 @@ class FHRR(DenseModel):
         return np.exp(1j * rng.uniform(-np.pi, np.pi, shape + (self.dim,))).astype(np.complex64)
 
     def bind(self, a: Any, b: Any) -> Any:
-        """Elementwise complex product; broadcasts."""
+        """Bind by elementwise complex product; leading axes broadcast.
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            complex64 vectors ``(..., D)``, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            complex64 ``(..., D)``.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         a, b, _ = self.check_pair(a, b)
         return a * b
 
     def inverse(self, a: Any) -> Any:
-        """Complex conjugate (exact for unit phasors)."""
+        """Inverse under binding: the complex conjugate (exact for unit phasors).
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            complex64 ``(..., D)``.
+        """
         a = self.check(a, "a")
         return a.conj().resolve_conj() if is_torch(a) else np.conj(a)
 
     def unbind(self, c: Any, b: Any) -> Any:
-        """``c * conj(b)``: exact for unit-phasor ``b``."""
+        """Undo ``bind``: ``c * conj(b)``, exact for unit-phasor ``b``.
+
+        Parameters
+        ----------
+        c : numpy.ndarray or torch.Tensor
+            Bound vectors ``(..., D)``, complex64.
+        b : numpy.ndarray or torch.Tensor
+            The vectors ``c`` was bound with, ``(..., D)``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            complex64 ``(..., D)``.
+
+        Shapes
+        ------
+        ``(..., D), (..., D) -> (..., D)``
+        """
         c, b, _ = self.check_pair(c, b, ("c", "b"))
         return c * (b.conj().resolve_conj() if is_torch(b) else np.conj(b))
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
-        """Complex sum over axis -2. Shapes: ``(..., n, D) -> (..., D)``."""
+        """Bundle by complex sum along axis -2 (optionally weighted).
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            complex64 vectors ``(..., n, D)``, ``n >= 1``.
+        weights : array-like of shape (n,), optional
+            Real weights of a weighted sum.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            complex64 ``(..., D)`` (no longer unit phasors).
+
+        Shapes
+        ------
+        ``(..., n, D) -> (..., D)``
+        """
         return self._bundle_sum(x, weights)

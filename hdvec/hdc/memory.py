@@ -39,6 +39,29 @@ class ItemMemory:
         ``BSC``, ``MAP``, ``HRR``, ``FHRR`` or ``MBAT``.
     seed : int, numpy.random.Generator or None
         Seed of the per-symbol vectors; default: the model's seed.
+
+    Attributes
+    ----------
+    model : Model
+        The model the vectors belong to.
+    keys : list
+        The symbols (str, bytes or int) in insertion order; row ``i`` of
+        ``vectors`` belongs to ``keys[i]``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an hdvec.hdc model.
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> m = hdc.BSC(10_000, seed=0)
+    >>> mem = hdc.ItemMemory(m)
+    >>> rows = mem.add(["name", "capital", "USA", "Washington"])
+    >>> rec = hdc.hash_table(m, mem.get(["name", "capital"]), mem.get(["USA", "Washington"]))
+    >>> mem.lookup(m.unbind(rec, mem["capital"])[None])
+    ['Washington']
     """
 
     def __init__(self, model: Model, *, seed: Seed = None):
@@ -67,7 +90,7 @@ class ItemMemory:
 
     @property
     def vectors(self) -> np.ndarray:
-        """The stored vectors, ``(len(self), width)`` (a view; do not modify)."""
+        """The stored vectors, ``(len(self), width)`` in the model's dtype (a view; do not modify)."""
         return self._data[: len(self.keys)]
 
     def _grow(self, n_new: int) -> None:
@@ -83,11 +106,29 @@ class ItemMemory:
                 self._norms = norms_
 
     def add(self, keys: Any, vectors: Any = None) -> np.ndarray:
-        """Add ``keys`` (str, bytes or int); returns their rows ``(n,)`` int64.
+        """Add symbols, with seeded vectors or given ones.
 
-        With ``vectors`` ``(n, width)``, those vectors are stored (replacing any
-        stored for a key already present). Without, new keys get seeded vectors
-        and keys already present keep theirs.
+        Parameters
+        ----------
+        keys : iterable of str, bytes or int
+            The symbols (a list, not a single string).
+        vectors : numpy.ndarray or torch.Tensor, optional
+            ``(n, width)`` in the memory's dtype: stored for ``keys``,
+            replacing any stored for a key already present. Without it, new
+            keys get seeded vectors and keys already present keep theirs.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 ``(n,)``: the row of each key in ``vectors`` / ``keys``.
+
+        Raises
+        ------
+        TypeError
+            If ``keys`` is a single str/bytes or holds other types, or
+            ``vectors`` has the wrong dtype.
+        ValueError
+            If ``vectors`` does not have shape ``(len(keys), width)``.
         """
         keys = _as_key_list(keys)
         if vectors is not None:
@@ -124,7 +165,22 @@ class ItemMemory:
         return rows
 
     def index(self, keys: Any) -> np.ndarray:
-        """Rows of ``keys`` ``(n,)`` int64; KeyError naming the first missing key."""
+        """Rows of stored keys.
+
+        Parameters
+        ----------
+        keys : iterable of str, bytes or int
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 ``(n,)``.
+
+        Raises
+        ------
+        KeyError
+            Naming the first key that is not stored.
+        """
         keys = _as_key_list(keys)
         try:
             return np.fromiter((self._rows[k] for k in keys), np.int64, len(keys))
@@ -132,7 +188,26 @@ class ItemMemory:
             raise KeyError(f"key {exc.args[0]!r} is not in this ItemMemory ({len(self)} keys)") from None
 
     def get(self, keys: Any, *, add: bool = False, device: Any = None) -> Any:
-        """Vectors of ``keys``: ``(n, width)``. ``add=True`` first adds missing keys."""
+        """Vectors of ``keys``.
+
+        Parameters
+        ----------
+        keys : iterable of str, bytes or int
+        add : bool
+            True first adds missing keys (with seeded vectors).
+        device : str, torch.device or None
+            None returns NumPy; otherwise a torch tensor on that device.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(n, width)``, a copy.
+
+        Raises
+        ------
+        KeyError
+            If a key is missing and ``add`` is False.
+        """
         rows = self.add(keys) if add else self.index(keys)
         return to_device(self._data[rows], device)
 
@@ -140,12 +215,34 @@ class ItemMemory:
         return self._data[self.index([key])[0]]
 
     def cleanup(self, queries: Any, k: int = 1) -> tuple[Any, Any]:
-        """Top-k stored vectors nearest to each query: ``(distances, rows)``, each ``(nq, k)``.
+        """Top-k stored vectors nearest to each query (exact, one fused scan).
 
-        Distances are lower-is-better (Hamming for BSC, ``1 - cos`` otherwise);
-        rows index ``self.keys``; -1 / inf pad when ``k > len(self)``. Torch
-        queries are answered on their device. A single query ``(width,)``
-        gives ``(k,)`` results.
+        Parameters
+        ----------
+        queries : numpy.ndarray or torch.Tensor
+            ``(nq, width)``, or a single query ``(width,)``. Torch queries are
+            answered on their device (the stored vectors are copied there once
+            and cached).
+        k : int
+            Neighbours per query, >= 1.
+
+        Returns
+        -------
+        distances : numpy.ndarray or torch.Tensor
+            float32 ``(nq, k)``, ascending: Hamming counts for BSC, ``1 - cos``
+            otherwise; ``inf`` where padded.
+        rows : numpy.ndarray or torch.Tensor
+            int64 ``(nq, k)`` indices into ``keys``; -1 where padded
+            (``k > len(self)``).
+
+        Raises
+        ------
+        ValueError
+            If the memory is empty, or ``k < 1``.
+
+        Shapes
+        ------
+        ``(nq, width) -> (nq, k), (nq, k)``; ``(width,) -> (k,), (k,)``
         """
         if len(self) == 0:
             raise ValueError("cleanup needs a non-empty ItemMemory; add keys first")
@@ -160,21 +257,59 @@ class ItemMemory:
         return knn(self.model, queries, items, k, check_items=False, item_norms=item_norms)
 
     def lookup(self, queries: Any) -> list[Any]:
-        """The key of the nearest stored vector for each query."""
+        """The key of the nearest stored vector for each query.
+
+        Parameters
+        ----------
+        queries : numpy.ndarray or torch.Tensor
+            ``(nq, width)`` or ``(width,)``.
+
+        Returns
+        -------
+        list
+            ``nq`` keys (one for a single query).
+        """
         _, rows = self.cleanup(queries, 1)
         rows = to_numpy(rows).reshape(-1)
         return [self.keys[r] for r in rows]
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
-        """Atomically write the memory (model config, keys, vectors) to one checked file."""
+        """Write the memory (model config, keys, vectors) to one file.
+
+        The file is written atomically (to a temporary file, then renamed),
+        carries checksums, and holds no pickled objects.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        """
         meta = {"kind": "ItemMemory", "model": self.model.config(), "entropy": self.entropy,
                 "keys": encode_keys(self.keys)}
         write_arrays(path, meta, {"vectors": self.vectors})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "ItemMemory":
-        """Read a file written by ``save`` (checks format and checksums; never unpickles)."""
+        """Read a memory written by ``save``; checks format and checksums, never unpickles.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        ItemMemory
+            With an equal model (rebuilt from its config), keys and vectors.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            ``FormatError`` (a ValueError) if the file is not an ItemMemory
+            file, was written by a newer format version, or is truncated or
+            corrupted.
+        """
         from . import model_from_config
         from .._io import FormatError
 

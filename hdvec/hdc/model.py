@@ -18,13 +18,47 @@ def dtype_name(x: Any) -> str:
 
 
 class Model:
-    """Shared state of a VSA model: ``dim``, ``seed`` and the seeded generators.
+    """Base class of the VSA models: dimension, seeding and input checks.
 
-    Randomness: ``random(n)`` draws from the model's own generator (seeded by
-    ``seed``), so two models built with the same seed draw the same vectors.
-    Named things (roles, keyed atoms) come from ``(seed, stable_hash(name))``
-    and do not depend on call order. Vectors are always drawn with NumPy on the
-    CPU and moved to ``device``, so every backend sees the same numbers.
+    The concrete models are [`MAP`][hdvec.hdc.MAP], [`BSC`][hdvec.hdc.BSC],
+    [`HRR`][hdvec.hdc.HRR], [`FHRR`][hdvec.hdc.FHRR] and
+    [`MBAT`][hdvec.hdc.MBAT]; each adds ``bind``, ``unbind``, ``inverse``,
+    ``bundle``, ``permute`` and ``similarity``.
+
+    Parameters
+    ----------
+    dim : int
+        Number of components of a hypervector (bits for ``BSC``); >= 1.
+    seed : int, numpy.random.Generator or None
+        Seed of the model's own generator and of every named (keyed) vector.
+        None draws a fresh seed.
+
+    Attributes
+    ----------
+    dim : int
+        The dimension.
+    seed : int, numpy.random.Generator or None
+        The seed as given.
+    entropy : int
+        A non-negative integer derived from ``seed`` (the seed itself for a
+        non-negative int); ``config()`` records it, so a model rebuilt from its
+        config draws the same vectors.
+
+    Raises
+    ------
+    TypeError
+        If ``dim`` is not an int, or ``seed`` is not an int, Generator or None.
+    ValueError
+        If ``dim < 1`` or ``seed`` is a negative int.
+
+    Notes
+    -----
+    ``random(n)`` draws from the model's own generator (seeded by ``seed``),
+    so two models built with the same seed draw the same vectors in the same
+    order. Named things (roles, keyed atoms) come from
+    ``(seed, stable_hash(name))`` and do not depend on call order. Vectors are
+    always drawn with NumPy on the CPU and then moved to ``device``, so every
+    backend sees the same numbers.
     """
 
     name = "Model"
@@ -40,21 +74,42 @@ class Model:
     # ------------------------------------------------------------- basics
     @property
     def width(self) -> int:
-        """Length of the last axis of a stored vector (``dim``, or words for BSC)."""
+        """Length of the last axis of a stored vector: ``dim``, or ``ceil(dim / 64)`` words for BSC."""
         return self.dim
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(dim={self.dim}, seed={self.seed!r})"
 
     def config(self) -> dict:
-        """JSON-able description that rebuilds an equal model via ``from_config``."""
+        """JSON-able description of the model.
+
+        Returns
+        -------
+        dict
+            ``{"model": <class name>, "dim": ..., "seed": <entropy>, ...}`` plus
+            the model's own options; [`model_from_config`][hdvec.hdc.model_from_config]
+            rebuilds an equal model from it.
+        """
         return {"model": type(self).__name__, "dim": self.dim, "seed": self.entropy}
 
     def _rng_for(self, seed: Seed) -> np.random.Generator:
         return self._rng if seed is None else as_rng(seed)
 
     def keyed_rng(self, key: object, stream: int = 0) -> np.random.Generator:
-        """Generator determined by the model seed and ``key`` (str, bytes or int)."""
+        """A generator determined by the model seed, ``key`` and ``stream``.
+
+        Parameters
+        ----------
+        key : str, bytes or int
+            Name of the thing drawn; hashed with a stable (process-independent) hash.
+        stream : int
+            Separates independent draws for the same key.
+
+        Returns
+        -------
+        numpy.random.Generator
+            The same generator state on every machine and run.
+        """
         return keyed_rng(self.entropy, key, stream)
 
     @staticmethod
@@ -70,21 +125,64 @@ class Model:
         raise NotImplementedError
 
     def random(self, n: int | tuple[int, ...], *, seed: Seed = None, device: Any = None) -> Any:
-        """Random vectors of this model: ``(n, width)``, or ``(*n, width)`` for a tuple ``n``.
+        """Random vectors of this model.
 
-        ``seed`` None draws from the model's own generator; an int or Generator
-        draws from that instead. ``device`` (e.g. "cpu", "cuda") returns a torch
-        tensor holding the same numbers as the NumPy result.
+        Parameters
+        ----------
+        n : int or tuple of int
+            Number of vectors, or the leading shape of the batch.
+        seed : int, numpy.random.Generator or None
+            None draws from the model's own generator (so successive calls
+            give new vectors); an int or Generator draws from that instead.
+        device : str, torch.device or None
+            None returns a NumPy array; ``"cpu"``, ``"cuda"``, ... return a
+            torch tensor there holding the same numbers as the NumPy result.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(n, width)``, or ``(*n, width)`` for a tuple ``n``, in the
+            model's vector dtype (float32, int8, uint64 or complex64).
+
+        Raises
+        ------
+        TypeError
+            If ``n`` is not a non-negative int or a tuple of them.
+
+        Shapes
+        ------
+        ``n -> (n, width)``; ``(a, b) -> (a, b, width)``.
         """
         return to_device(self._draw(self._rng_for(seed), self._shape(n)), device)
 
     # ------------------------------------------------------------- checks
     def check(self, x: Any, name: str, dtypes: tuple[str, ...] | None = None, finite: bool = True) -> Any:
-        """Validate one vector batch ``(..., width)``; return it (NumPy arrays made contiguous).
+        """Validate one batch of vectors of this model.
 
-        ``finite=False`` leaves the NaN/inf test of a NumPy array to the caller,
-        which then checks the result of its one pass (NaN and inf propagate
-        through sums and products).
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            Vectors ``(..., width)``.
+        name : str
+            Argument name used in error messages.
+        dtypes : tuple of str or None
+            Accepted NumPy dtype names; default: the model's ``vector_dtypes``.
+        finite : bool
+            False leaves the NaN/inf test of a NumPy array to the caller, which
+            then checks the result of its one pass (NaN and inf propagate
+            through sums and products). Torch tensors are always tested.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``x`` itself, made contiguous.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not an array or tensor, or has a dtype not in ``dtypes``.
+        ValueError
+            If the last axis is not ``width``, or ``x`` holds NaN or inf.
         """
         dtypes = self.vector_dtypes if dtypes is None else dtypes
         if not is_torch(x) and not isinstance(x, np.ndarray):
@@ -109,12 +207,32 @@ class Model:
         return x
 
     def check_pair(self, a: Any, b: Any, names=("a", "b"), dtypes=None, finite=True) -> tuple[Any, Any, bool]:
-        """Validate two batches of one backend; returns (a, b, use_torch)."""
+        """Validate two batches that must share one backend (and one device).
+
+        Returns
+        -------
+        tuple
+            ``(a, b, use_torch)``: the checked batches and True when both are
+            torch tensors.
+
+        Raises
+        ------
+        TypeError
+            If one is a NumPy array and the other a torch tensor, or as in ``check``.
+        ValueError
+            If torch tensors sit on different devices, or as in ``check``.
+        """
         use_torch = same_backend(**{names[0]: a, names[1]: b})
         return self.check(a, names[0], dtypes, finite), self.check(b, names[1], dtypes, finite), use_torch
 
     def check_batch(self, x: Any, name: str = "x", dtypes=None, finite: bool = True) -> Any:
-        """Like ``check`` and require at least one vector on axis -2 (for bundling)."""
+        """Like ``check``, and require a non-empty axis -2 ``(..., n, width)``, ``n >= 1`` (for bundling).
+
+        Raises
+        ------
+        ValueError
+            If ``x`` has fewer than two axes or ``n == 0``, or as in ``check``.
+        """
         x = self.check(x, name, dtypes, finite)
         if x.ndim < 2:
             raise ValueError(f"`{name}` must have shape (..., n, {self.width}) with n >= 1; got {tuple(x.shape)}")
@@ -140,12 +258,43 @@ class Model:
     def distance(self, a: Any, b: Any) -> Any:
         """Pairwise distance, lower is better: ``1 - similarity`` for dense models.
 
-        Shapes: ``(*A, width), (*B, width) -> (*A, *B)`` float32.
+        Parameters
+        ----------
+        a, b : numpy.ndarray or torch.Tensor
+            Vector batches of this model, one backend.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 distances ``(*A, *B)``; the Hamming count for ``BSC``.
+
+        Shapes
+        ------
+        ``(*A, width), (*B, width) -> (*A, *B)``
         """
         return 1.0 - self.similarity(a, b)
 
     def cleanup(self, queries: Any, items: Any, k: int = 1):
-        """Top-k nearest ``items`` for every query: ``(distances, indices)``, each (nq, k)."""
+        """Top-k nearest ``items`` for every query (exact search).
+
+        Same as [`hdvec.hdc.knn`][hdvec.hdc.knn]``(self, queries, items, k)``.
+
+        Parameters
+        ----------
+        queries : numpy.ndarray or torch.Tensor
+            ``(nq, width)``, or one query ``(width,)``.
+        items : numpy.ndarray or torch.Tensor
+            ``(n, width)``, same backend as ``queries``.
+        k : int
+            Neighbours per query (>= 1; results are padded when ``k > n``).
+
+        Returns
+        -------
+        distances : numpy.ndarray or torch.Tensor
+            ``(nq, k)`` float32, ascending (Hamming for BSC, ``1 - cos`` otherwise).
+        indices : numpy.ndarray or torch.Tensor
+            ``(nq, k)`` int64 rows of ``items`` (-1 where padded).
+        """
         from .similarity import knn
 
         return knn(self, queries, items, k)

@@ -49,8 +49,18 @@ class Factor:
 class Role:
     """An orthogonal operator ``Q = F_0 F_1 ... F_m`` (the last factor acts first).
 
-    Made by ``MBAT.role(name)``; ``role.T`` is the inverse, ``MBAT.compose``
-    multiplies roles. Plain NumPy arrays inside; no global state.
+    Made by [`MBAT.role`][hdvec.hdc.MBAT.role]; ``role.T`` is the inverse and
+    [`MBAT.compose`][hdvec.hdc.MBAT.compose] multiplies roles. Plain NumPy
+    arrays inside; no global state. Immutable.
+
+    Attributes
+    ----------
+    dim : int
+        Dimension of the vectors it acts on.
+    factors : tuple of Factor
+        Dense matrices or structured (sign flip, permutation, Hadamard) factors.
+    name : str
+        The role's name (``"a*b"`` for a composition, ``"a.T"`` for a transpose).
     """
 
     dim: int
@@ -68,32 +78,76 @@ class Role:
 
 
 def hadamard_blocks(dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """Block starts and sizes (powers of two, largest first) that tile [0, dim)."""
+    """Block starts and sizes (powers of two, largest first) that tile [0, dim).
+
+    Returns
+    -------
+    starts, sizes : numpy.ndarray
+        int64 ``(n_blocks,)`` each; the blocks follow the binary digits of ``dim``.
+    """
     sizes = [1 << b for b in range(dim.bit_length() - 1, -1, -1) if dim >> b & 1]
     starts = np.cumsum([0] + sizes[:-1])
     return starts.astype(np.int64), np.asarray(sizes, np.int64)
 
 
 def haar_orthogonal(dim: int, rng: np.random.Generator) -> np.ndarray:
-    """Haar-random orthogonal matrix ``(dim, dim)`` float64: QR of a Gaussian with the sign fix."""
+    """Haar-random orthogonal matrix: QR of a Gaussian with the sign fix.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(dim, dim)``.
+    """
     q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
     return q * np.sign(np.diag(r))
 
 
 class MBAT(DenseModel):
-    """Matrix binding of additive terms with orthogonal role matrices.
+    """Matrix binding of additive terms (Gallant 2022) with orthogonal role matrices.
+
+    A role is an orthogonal operator ``Q``: ``bind(role, x) = Q @ x`` and
+    ``unbind(c, role) = Q.T @ c``, exact to float precision, and norms never
+    drift however deep the nesting. Roles compose non-commutatively, so
+    nested paths such as ``a.b`` and ``b.a`` differ. bundle = sum, permute =
+    cyclic shift, similarity = cosine.
 
     Parameters
     ----------
     dim : int
+        Number of components.
     seed : int, numpy.random.Generator or None
+        Seed of ``random`` and of every role (roles are drawn from the seed
+        and the stable hash of their name).
     structured : bool or None
-        Structured O(D log D) roles; default: ``dim > 1024``.
+        Structured O(D log D) roles with O(D) storage; default: ``dim > 1024``.
+        False uses dense Haar matrices, ``(dim, dim)`` float64 each.
     rounds : int
         Rounds of (sign flip, permutation, block Hadamard) per structured role.
         Two rounds already mix every input into every output; three by default.
 
+    Raises
+    ------
+    TypeError
+        If ``structured`` is not a bool or None.
+    ValueError
+        If ``rounds`` is not an int >= 1.
+
+    Notes
+    -----
     Vectors are float32 with i.i.d. N(0, 1/dim) components (norm about 1).
+    ``bind`` takes a [`Role`][hdvec.hdc.Role] and vectors, not two vectors,
+    so the vector-vector structures (``ngrams``, ``graph``,
+    ``sequence(mode="bind")``) do not apply; use roles or ``permute``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hdvec import hdc
+    >>> m = hdc.MBAT(256, seed=0)
+    >>> x = m.random(1)
+    >>> r = m.compose(m.role("name"), m.role("first"))
+    >>> bool(np.allclose(m.unbind(m.bind(r, x), r), x, atol=1e-5))
+    True
     """
 
     name = "MBAT"
@@ -118,7 +172,25 @@ class MBAT(DenseModel):
 
     # ------------------------------------------------------------------ roles
     def role(self, name: str | int | bytes) -> Role:
-        """The role for ``name``: drawn from (seed, stable hash of name), cached."""
+        """The role (orthogonal operator) for ``name``.
+
+        Drawn from the model seed and a stable hash of ``name``, so the same
+        name gives the same role in every process; the last 256 roles are cached.
+
+        Parameters
+        ----------
+        name : str, bytes or int
+            The role's name (``"1"`` and ``1`` are different roles).
+
+        Returns
+        -------
+        Role
+
+        Raises
+        ------
+        TypeError
+            If ``name`` is not a str, bytes or int.
+        """
         stable_hash(name, "name")  # TypeError naming `name` for anything but str, bytes, int
         role = self._roles.get(name)
         if role is not None:
@@ -137,7 +209,27 @@ class MBAT(DenseModel):
         return role
 
     def compose(self, *roles: Role) -> Role:
-        """``Q = Q_1 Q_2 ... Q_n`` (the last role acts first): ``bind(compose(a, b), x) == bind(a, bind(b, x))``."""
+        """The product role ``Q = Q_1 Q_2 ... Q_n`` (the last role acts first).
+
+        ``bind(compose(a, b), x) == bind(a, bind(b, x))``; the product does not
+        commute.
+
+        Parameters
+        ----------
+        *roles : Role
+            One or more roles of this model's dimension.
+
+        Returns
+        -------
+        Role
+
+        Raises
+        ------
+        ValueError
+            If no role is given, or a role has another dimension.
+        TypeError
+            If an argument is not a Role.
+        """
         if not roles:
             raise ValueError("`roles` must contain at least one Role")
         for i, r in enumerate(roles):
@@ -162,7 +254,13 @@ class MBAT(DenseModel):
         return role
 
     def matrix(self, role: Role) -> np.ndarray:
-        """The dense ``(dim, dim)`` float64 matrix of ``role`` (for inspection and tests)."""
+        """The dense matrix of ``role`` (for inspection and tests).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 ``(dim, dim)``, orthogonal.
+        """
         role = self._check_role(role, "role")
         eye = np.eye(self.dim, dtype=np.float64)
         out = eye
@@ -203,19 +301,82 @@ class MBAT(DenseModel):
         return gaussian(rng, shape, self.dim)
 
     def bind(self, role: Role, x: Any) -> Any:
-        """``Q_role @ x`` for every vector. Shapes: ``Role, (..., D) -> (..., D)``."""
+        """Bind: apply the role, ``Q_role @ x``, to every vector.
+
+        Parameters
+        ----------
+        role : Role
+            From ``role(name)`` or ``compose``.
+        x : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., D)``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``, same norms as ``x``.
+
+        Raises
+        ------
+        TypeError
+            If ``role`` is not a Role, or ``x`` has the wrong type or dtype.
+        ValueError
+            If the role or ``x`` has another dimension, or ``x`` holds NaN or inf.
+
+        Shapes
+        ------
+        ``Role, (..., D) -> (..., D)``
+        """
         role = self._check_role(role, "role")
         return self._apply(role, self.check(x, "x"))
 
     def unbind(self, c: Any, role: Role) -> Any:
-        """``Q_role.T @ c``: exact inverse of ``bind``."""
+        """Unbind: ``Q_role.T @ c``, the exact inverse of ``bind``.
+
+        Parameters
+        ----------
+        c : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., D)``.
+        role : Role
+            The role ``c`` was bound with.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Shapes
+        ------
+        ``(..., D), Role -> (..., D)``
+        """
         role = self._check_role(role, "role")
         return self._apply(role.T, self.check(c, "c"))
 
     def inverse(self, role: Role) -> Role:
-        """The inverse of a role is its transpose."""
+        """The inverse of a role: its transpose ``role.T``.
+
+        Returns
+        -------
+        Role
+        """
         return self._check_role(role, "role").T
 
     def bundle(self, x: Any, *, weights: Any = None) -> Any:
-        """Sum over axis -2. Shapes: ``(..., n, D) -> (..., D)`` float32."""
+        """Bundle by summing along axis -2 (optionally weighted).
+
+        Parameters
+        ----------
+        x : numpy.ndarray or torch.Tensor
+            float32 vectors ``(..., n, D)``, ``n >= 1``.
+        weights : array-like of shape (n,), optional
+            Real weights of a weighted sum.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            float32 ``(..., D)``.
+
+        Shapes
+        ------
+        ``(..., n, D) -> (..., D)``
+        """
         return self._bundle_sum(x, weights)

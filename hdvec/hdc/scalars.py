@@ -47,13 +47,50 @@ class _Codebook:
         self.codebook: np.ndarray
 
     def index(self, values: Any) -> np.ndarray:
-        """Level index of each value (clipped to [low, high]), int64."""
+        """Codebook level of each value (values are clipped to [low, high]).
+
+        Parameters
+        ----------
+        values : array-like or torch.Tensor
+            Real, finite values of any shape ``S``.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 levels in ``[0, n_levels)``, shape ``S``.
+
+        Raises
+        ------
+        ValueError
+            If ``values`` holds NaN or inf.
+        """
         v, _ = _check_values(values)
         t = (np.clip(v, self.low, self.high) - self.low) / (self.high - self.low)
         return np.rint(t * (self.n_levels - 1)).astype(np.int64)
 
     def encode(self, values: Any) -> Any:
-        """Vectors of ``values``: ``(*S,) -> (*S, width)``; torch in, torch out."""
+        """Vectors of ``values`` (also available as calling the embedding).
+
+        Parameters
+        ----------
+        values : array-like or torch.Tensor
+            Real, finite values of any shape ``S``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(*S, width)`` vectors of the model; torch in, torch out on the
+            same device.
+
+        Raises
+        ------
+        ValueError
+            If ``values`` holds NaN or inf.
+
+        Shapes
+        ------
+        ``(*S,) -> (*S, width)``
+        """
         v, device = _check_values(values)
         return to_device(self.codebook[self.index(v)], device)
 
@@ -64,7 +101,41 @@ class Level(_Codebook):
     """Level embedding: neighbours are similar, similarity falls linearly to ~0 at the ends.
 
     Level ``l`` takes each component from a second random vector where a
-    seeded uniform threshold is below ``l / (n_levels - 1)``.
+    seeded uniform threshold is below ``l / (n_levels - 1)``. Values are
+    clipped to [low, high] and rounded to the nearest level.
+
+    Parameters
+    ----------
+    model : Model
+        Any model (BSC mixes bits, dense models mix components).
+    n_levels : int
+        Codebook size, >= 2.
+    low, high : float
+        Value range, finite, ``high > low``.
+    seed : int, numpy.random.Generator or None
+        Seed of the two end vectors and the thresholds.
+
+    Attributes
+    ----------
+    codebook : numpy.ndarray
+        ``(n_levels, width)`` vectors of the levels.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an hdvec.hdc model.
+    ValueError
+        If ``n_levels < 2`` or the range is not finite with ``high > low``.
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> m = hdc.MAP(10_000, seed=0)
+    >>> lv = hdc.Level(m, 11, low=0.0, high=1.0, seed=0)
+    >>> v = lv.encode([0.0, 0.1, 1.0])
+    >>> s = m.similarity(v[0], v)
+    >>> bool(s[1] > 0.85 and abs(s[2]) < 0.05)
+    True
     """
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None):
@@ -81,6 +152,22 @@ class Circular(_Codebook):
 
     Half-way round the circle the vectors are quasi-orthogonal; the second half
     flips components back in the same order, so the last level is next to the first.
+
+    Parameters
+    ----------
+    model : Model
+        Any model.
+    n_levels : int
+        Levels around the circle, >= 2.
+    low, high : float
+        The period, ``[low, high)`` (default ``[0, 2 pi)``).
+    seed : int, numpy.random.Generator or None
+        Seed of the codebook.
+
+    Attributes
+    ----------
+    codebook : numpy.ndarray
+        ``(n_levels, width)`` vectors of the levels.
     """
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 2 * np.pi, seed: Seed = None):
@@ -93,6 +180,7 @@ class Circular(_Codebook):
         self.codebook = _vectors(model, np.where(u[None, :] < t, b[None, :], a[None, :]))
 
     def index(self, values: Any) -> np.ndarray:
+        """Level of each value, taken modulo the period: int64 in ``[0, n_levels)``, shape of ``values``."""
         v, _ = _check_values(values)
         t = np.mod(v - self.low, self.high - self.low) / (self.high - self.low)
         return np.rint(t * self.n_levels).astype(np.int64) % self.n_levels
@@ -102,7 +190,22 @@ class Thermometer(_Codebook):
     """Thermometer code: level ``l`` has its first ``l * dim / (n_levels - 1)`` components "on".
 
     On/off are bits 1/0 (BSC), +1/-1 (MAP), phases 0/pi (FHRR), ±1/sqrt(dim)
-    (HRR, MBAT). Deterministic: no seed.
+    (HRR, MBAT). Deterministic: no seed. The two ends are opposite vectors
+    (similarity -1), unlike ``Level``.
+
+    Parameters
+    ----------
+    model : Model
+        Any model.
+    n_levels : int
+        Codebook size, >= 2.
+    low, high : float
+        Value range; values are clipped to it.
+
+    Attributes
+    ----------
+    codebook : numpy.ndarray
+        ``(n_levels, width)`` vectors of the levels.
     """
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0):
@@ -131,10 +234,32 @@ class FractionalPower:
     Parameters
     ----------
     model : FHRR or HRR
-    bandwidth : float > 0
-    kernel : "gaussian" or "sinc"
+        FHRR gives unit phasors; HRR the real vector with that unit-magnitude
+        spectrum (norm 1).
+    bandwidth : float
+        Kernel width in the units of the values, > 0.
+    kernel : {"gaussian", "sinc"}
+        Kernel approximated by the similarity of two encodings.
     n_features : int
+        Length of the last axis of vector-valued inputs (1: scalars).
     seed : int, numpy.random.Generator or None
+        Seed of the frequencies.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not FHRR or HRR.
+    ValueError
+        If ``bandwidth`` is not a positive finite float or ``kernel`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hdvec import hdc
+    >>> m = hdc.FHRR(4096, seed=0)
+    >>> f = hdc.FractionalPower(m, bandwidth=1.0, seed=0)
+    >>> bool(np.allclose(m.bind(f.encode(1.5), f.encode(2.0)), f.encode(3.5), atol=1e-3))
+    True
     """
 
     def __init__(self, model: Model, *, bandwidth: float = 1.0, kernel: str = "gaussian", n_features: int = 1,
@@ -157,7 +282,28 @@ class FractionalPower:
                 self.theta[:, -1] = 0.0
 
     def encode(self, values: Any) -> Any:
-        """``(*S,)`` (one feature) or ``(*S, n_features)`` values -> ``(*S, dim)`` vectors."""
+        """Encode values (also available as calling the object).
+
+        Parameters
+        ----------
+        values : array-like or torch.Tensor
+            ``(*S,)`` scalars (``n_features == 1``) or ``(*S, n_features)``.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor
+            ``(*S, dim)``: complex64 (FHRR) or float32 (HRR); torch in, torch
+            out on the same device.
+
+        Raises
+        ------
+        ValueError
+            If the last axis is not ``n_features``, or values are not finite.
+
+        Shapes
+        ------
+        ``(*S,) -> (*S, dim)``; ``(*S, n_features) -> (*S, dim)``
+        """
         v, device = _check_values(values)
         if self.n_features == 1 and (v.ndim == 0 or v.shape[-1] != 1):
             v = v[..., None]

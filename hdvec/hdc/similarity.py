@@ -55,9 +55,31 @@ def _real_view(x: np.ndarray) -> np.ndarray:
 
 
 def hamming(a: Any, b: Any, *, pairwise: bool = True) -> Any:
-    """Hamming distances between packed uint64 bit vectors, int32.
+    """Hamming distances between packed uint64 bit vectors (XOR + popcount).
 
-    Shapes: pairwise ``(*A, nw), (*B, nw) -> (*A, *B)``; row-wise
+    Parameters
+    ----------
+    a, b : numpy.ndarray or torch.Tensor
+        uint64 words with the same last axis, one backend.
+    pairwise : bool
+        True: every row of ``a`` against every row of ``b``. False: row by
+        row, with broadcasting of the leading axes.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        int32 counts of differing bits.
+
+    Raises
+    ------
+    TypeError
+        If an input is not uint64, or NumPy and torch are mixed.
+    ValueError
+        If the last axes differ or (row-wise) the leading shapes do not broadcast.
+
+    Shapes
+    ------
+    pairwise ``(*A, nw), (*B, nw) -> (*A, *B)``; row-wise
     ``(..., nw), (..., nw) -> (...)``.
     """
     use_torch = _check_pair(a, b, ("uint64",), pairwise)
@@ -84,9 +106,31 @@ def hamming(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 
 
 def dot(a: Any, b: Any, *, pairwise: bool = True) -> Any:
-    """Real dot products (``Re(a · conj(b))`` for complex), float32.
+    """Real dot products (``Re(a · conj(b))`` for complex vectors).
 
-    Shapes: pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D) -> (...)``.
+    Parameters
+    ----------
+    a, b : numpy.ndarray or torch.Tensor
+        float32, int8, int16, int32 or complex64 vectors with the same last
+        axis, one backend (both complex or both real).
+    pairwise : bool
+        True: all pairs. False: row by row, leading axes broadcast.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        float32.
+
+    Raises
+    ------
+    TypeError
+        For another dtype, complex mixed with real, or NumPy mixed with torch.
+    ValueError
+        If the last axes differ.
+
+    Shapes
+    ------
+    pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D), (..., D) -> (...)``.
     """
     use_torch = _check_pair(a, b, _FLOATS, pairwise)
     if use_torch:
@@ -101,7 +145,12 @@ def dot(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 
 
 def norms(x: np.ndarray) -> np.ndarray:
-    """Euclidean norms over the last axis, float32 (complex: of the 2D real form)."""
+    """Euclidean norms over the last axis, float32 (complex: of the 2D real form).
+
+    Shapes
+    ------
+    ``(..., D) -> (...)``
+    """
     r = np.ascontiguousarray(x).view(np.float32) if x.dtype == np.complex64 else np.ascontiguousarray(x)
     if r.size < 1 << 16:  # a parallel kernel costs more to start than a few rows take
         return np.sqrt(np.einsum("...i,...i->...", r, r, dtype=np.float64)).astype(np.float32)
@@ -117,9 +166,30 @@ def _inv(n: np.ndarray) -> np.ndarray:
 
 
 def cosine(a: Any, b: Any, *, pairwise: bool = True) -> Any:
-    """Cosine similarity in [-1, 1], float32; a zero vector has similarity 0 to everything.
+    """Cosine similarity in [-1, 1]; a zero vector has similarity 0 to everything.
 
-    Shapes: pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D) -> (...)``.
+    Parameters
+    ----------
+    a, b : numpy.ndarray or torch.Tensor
+        float32, int8, int16, int32 or complex64 vectors with the same last
+        axis, one backend. Complex vectors are compared as their real form
+        ``[re, im]``.
+    pairwise : bool
+        True: all pairs. False: row by row, leading axes broadcast.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        float32.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for [`dot`][hdvec.hdc.dot].
+
+    Shapes
+    ------
+    pairwise ``(*A, D), (*B, D) -> (*A, *B)``; row-wise ``(..., D), (..., D) -> (...)``.
     """
     use_torch = _check_pair(a, b, _FLOATS, pairwise)
     if use_torch:
@@ -134,7 +204,28 @@ def cosine(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 
 
 def similarity(a: Any, b: Any, *, metric: str = "cosine", pairwise: bool = True) -> Any:
-    """Dispatch to ``cosine``, ``dot`` or ``hamming`` by ``metric``."""
+    """Similarity (or, for ``"hamming"``, distance) by metric name.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray or torch.Tensor
+        Vector batches, one backend.
+    metric : {"cosine", "dot", "hamming"}
+        Dispatches to [`cosine`][hdvec.hdc.cosine], [`dot`][hdvec.hdc.dot]
+        or [`hamming`][hdvec.hdc.hamming] (packed uint64 words).
+    pairwise : bool
+        True: all pairs. False: row by row.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        float32 (cosine, dot) or int32 Hamming counts.
+
+    Raises
+    ------
+    ValueError
+        If ``metric`` is unknown.
+    """
     funcs = {"cosine": cosine, "dot": dot, "hamming": hamming}
     if metric not in funcs:
         raise ValueError(f"`metric` must be one of {sorted(funcs)}; got {metric!r}")
@@ -157,9 +248,21 @@ def _finish(hd: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def topk_hamming(queries: np.ndarray, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k by Hamming distance, one fused scan + heap selection.
 
-    Parameters are validated uint64 arrays ``(nq, nw)`` and ``(n, nw)``.
-    Returns ``(distances, indices)``: float32 and int64, ``(nq, k)``, sorted
-    ascending, ties to the lower index, padded with inf / -1 when ``k > n``.
+    Parameters
+    ----------
+    queries : numpy.ndarray
+        Validated uint64 ``(nq, nw)``.
+    items : numpy.ndarray
+        Validated uint64 ``(n, nw)``.
+    k : int
+        Neighbours per query.
+
+    Returns
+    -------
+    distances : numpy.ndarray
+        float32 ``(nq, k)``, ascending, ``inf`` where padded (``k > n``).
+    indices : numpy.ndarray
+        int64 ``(nq, k)``, ties to the lower index, -1 where padded.
     """
     nq = queries.shape[0]
     threads = K.num_threads()
@@ -184,8 +287,21 @@ def topk_dense(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k for dense vectors: blocked BLAS dot products fused with a heap selection.
 
-    ``metric`` "cosine" gives distances ``1 - cos``, "dot" gives ``-dot``.
-    Shapes and ordering as in ``topk_hamming``.
+    Parameters
+    ----------
+    queries, items : numpy.ndarray
+        Validated ``(nq, D)`` and ``(n, D)`` of one dtype.
+    k : int
+        Neighbours per query.
+    metric : {"cosine", "dot"}
+        "cosine" gives distances ``1 - cos``, "dot" gives ``-dot``.
+    item_norms : numpy.ndarray or None
+        Cached ``(n,)`` norms of ``items`` (cosine).
+
+    Returns
+    -------
+    distances, indices : numpy.ndarray
+        float32 and int64 ``(nq, k)``, ordered and padded as in ``topk_hamming``.
     """
     q = _real_view(queries)
     nq = q.shape[0]
@@ -220,12 +336,42 @@ def topk_dense(
 def knn(
     model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool = True, item_norms: Any = None
 ) -> tuple[Any, Any]:
-    """Top-k nearest ``items`` for each query under ``model``'s distance.
+    """Exact top-k nearest ``items`` for each query under ``model``'s distance.
 
-    Shapes: ``(nq, w), (n, w) -> (nq, k), (nq, k)``; a single query ``(w,)``
-    gives ``(k,), (k,)``. Distances float32 (lower is better), indices int64.
-    ``check_items=False`` skips re-validating items an ItemMemory already checked;
-    ``item_norms`` (n,) float32 are cached norms of dense items.
+    Parameters
+    ----------
+    model : Model
+        Decides the distance: Hamming count for ``BSC``, ``1 - cos`` otherwise.
+    queries : numpy.ndarray or torch.Tensor
+        ``(nq, width)``, or a single query ``(width,)``.
+    items : numpy.ndarray or torch.Tensor
+        ``(n, width)``, same backend (and device) as ``queries``.
+    k : int
+        Neighbours per query, >= 1; results are padded when ``k > n``.
+    check_items : bool
+        False skips re-validating items an ItemMemory already checked.
+    item_norms : numpy.ndarray, optional
+        ``(n,)`` float32 cached norms of dense items.
+
+    Returns
+    -------
+    distances : numpy.ndarray or torch.Tensor
+        float32 ``(nq, k)``, ascending (lower is better), ``inf`` where padded.
+    indices : numpy.ndarray or torch.Tensor
+        int64 ``(nq, k)`` rows of ``items``, ties to the lower row, -1 where padded.
+
+    Raises
+    ------
+    TypeError
+        If inputs have the wrong type or dtype, mix NumPy and torch, or ``k``
+        is not an int.
+    ValueError
+        If inputs are not 2-D (queries may be 1-D), ``queries`` is empty, or
+        ``k < 1``.
+
+    Shapes
+    ------
+    ``(nq, width), (n, width) -> (nq, k), (nq, k)``; ``(width,), (n, width) -> (k,), (k,)``
     """
     single = getattr(queries, "ndim", 0) == 1
     use_torch = same_backend(queries=queries, items=items)

@@ -21,7 +21,23 @@ def _no_mbat(model: Model, what: str) -> None:
 
 
 def multiset(model: Model, x: Any) -> Any:
-    """Bundle of a set: ``(..., n, width) -> (..., width)``."""
+    """Bundle of a set (order-free): ``model.bundle(x)``.
+
+    Parameters
+    ----------
+    model : Model
+    x : numpy.ndarray or torch.Tensor
+        The elements, ``(..., n, width)``.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(..., width)``.
+
+    Shapes
+    ------
+    ``(..., n, width) -> (..., width)``
+    """
     return model.bundle(x)
 
 
@@ -34,12 +50,34 @@ def _stack(xs: list[Any]) -> Any:
 
 
 def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
-    """Ordered sequence: element ``i`` of ``n`` is permuted by ``n - 1 - i``.
+    """Ordered sequence: element ``i`` of ``n`` is permuted by ``n - 1 - i``, then combined.
 
-    ``mode="bundle"``: bundle of the permuted elements (similar to sequences
-    sharing elements at the same positions). ``mode="bind"``: bind chain of
-    them (an exact key; similar only to the same sequence).
-    Shapes: ``(..., n, width) -> (..., width)``.
+    Parameters
+    ----------
+    model : Model
+        Any model for ``mode="bundle"``; not MBAT for ``mode="bind"``.
+    x : numpy.ndarray or torch.Tensor
+        The elements in order, ``(..., n, width)``.
+    mode : {"bundle", "bind"}
+        "bundle": bundle of the permuted elements (similar to sequences
+        sharing elements at the same positions). "bind": bind chain of them
+        (an exact key; similar only to the same sequence).
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(..., width)``.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is unknown or ``x`` is empty.
+    TypeError
+        For ``mode="bind"`` with an MBAT model.
+
+    Shapes
+    ------
+    ``(..., n, width) -> (..., width)``
     """
     if mode not in ("bundle", "bind"):
         raise ValueError(f"`mode` must be 'bundle' or 'bind'; got {mode!r}")
@@ -58,7 +96,33 @@ def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
 def ngrams(model: Model, x: Any, n: int = 3) -> Any:
     """Bundle of all n-grams of a sequence, each n-gram a bind chain of permuted elements.
 
-    Shapes: ``(L, width) -> (width,)`` with ``L >= n``.
+    The n-gram starting at ``i`` is ``bind_j permute(x[i + j], n - 1 - j)``
+    (Torchhd's ``ngrams``).
+
+    Parameters
+    ----------
+    model : Model
+        BSC, MAP, HRR or FHRR (not MBAT).
+    x : numpy.ndarray or torch.Tensor
+        The sequence, ``(L, width)`` with ``L >= n``.
+    n : int
+        Gram length, >= 1.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(width,)``.
+
+    Raises
+    ------
+    TypeError
+        For an MBAT model.
+    ValueError
+        If ``n < 1``, ``x`` is not 2-D, or ``L < n``.
+
+    Shapes
+    ------
+    ``(L, width) -> (width,)``
     """
     _no_mbat(model, "ngrams")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -79,9 +143,32 @@ def ngrams(model: Model, x: Any, n: int = 3) -> Any:
 def hash_table(model: Model, keys: Any, values: Any) -> Any:
     """Key-value record: ``bundle_i bind(key_i, value_i)``.
 
-    ``keys`` is ``(n, width)`` (or, for MBAT, a list of n Roles), ``values``
-    ``(n, width)``; returns ``(width,)``. Read a value back with
-    ``model.unbind(record, key)`` and a cleanup.
+    Read a value back with ``model.unbind(record, key)`` followed by a
+    cleanup against the candidate values (e.g. ``ItemMemory.cleanup``).
+
+    Parameters
+    ----------
+    model : Model
+    keys : numpy.ndarray, torch.Tensor or list of Role
+        ``(n, width)`` key vectors; for MBAT a list of ``n`` Roles.
+    values : numpy.ndarray or torch.Tensor
+        ``(n, width)``.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(width,)`` (leading axes are kept: ``(..., n, width) -> (..., width)``).
+
+    Raises
+    ------
+    TypeError
+        For MBAT, if ``keys`` is not a list of Roles.
+    ValueError
+        If ``keys`` and ``values`` differ in shape (or length).
+
+    Shapes
+    ------
+    ``(n, width), (n, width) -> (width,)``
     """
     if isinstance(model, MBAT):
         if not isinstance(keys, (list, tuple)) or not all(isinstance(k, Role) for k in keys):
@@ -98,10 +185,38 @@ def hash_table(model: Model, keys: Any, values: Any) -> Any:
 
 
 def graph(model: Model, nodes: Any, edges: Any, *, directed: bool = False) -> Any:
-    """Graph as the bundle of its edges: ``bind(nodes[s], nodes[t])``, or with
+    """Graph as the bundle of its edges.
+
+    An edge ``(s, t)`` is ``bind(nodes[s], nodes[t])``, or with
     ``directed=True`` ``bind(nodes[s], permute(nodes[t], 1))``.
 
-    ``nodes`` ``(n_nodes, width)``, ``edges`` ``(n_edges, 2)`` int; returns ``(width,)``.
+    Parameters
+    ----------
+    model : Model
+        BSC, MAP, HRR or FHRR (not MBAT).
+    nodes : numpy.ndarray or torch.Tensor
+        ``(n_nodes, width)`` node vectors.
+    edges : array-like
+        ``(n_edges, 2)`` integer node indices, ``n_edges >= 1``.
+    directed : bool
+        Mark the edge target with a permutation.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``(width,)``.
+
+    Raises
+    ------
+    TypeError
+        For an MBAT model.
+    ValueError
+        If ``edges`` is not a non-empty ``(n_edges, 2)`` integer array of
+        valid node indices.
+
+    Shapes
+    ------
+    ``(n_nodes, width), (n_edges, 2) -> (width,)``
     """
     _no_mbat(model, "graph")
     nodes = model.check_batch(nodes, "nodes")

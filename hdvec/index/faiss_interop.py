@@ -179,7 +179,8 @@ def _from_ivf(inner: Any, ids_map: np.ndarray | None, binary: bool, seed: Any) -
         metric = "ip"
     else:
         raise ValueError(f"`faiss_index` metric {inner.metric_type} has no hdvec equivalent (L2, IP, Hamming)")
-    if not isinstance(quantizer, (faiss.IndexFlatL2, faiss.IndexBinaryFlat)):  # noqa: TRY004 (a config, not a type)
+    flat_l2 = isinstance(quantizer, (faiss.IndexFlatL2, faiss.IndexBinaryFlat))  # hdvec assigns lists by L2
+    if not flat_l2:
         raise ValueError("from_faiss() needs an IVF index with a flat L2 (or binary flat) quantizer; got "
                          f"{type(quantizer).__name__}")
     nlist, d = int(inner.nlist), int(inner.d)
