@@ -64,11 +64,21 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import is_torch, to_device, to_numpy
 from .._validation import Seed, as_rng, check_count, check_dim, check_finite
+from ._sklearn import TransformerMixin
 
 _CHUNK_ELEMENTS = 1 << 21  # rows * dim per block: bounds the (rows, dim) scratch arrays (~8-16 MiB each)
 _MAX_CELLS = 2048  # sample cells for the reweighting: the (cells, cells) float32 kernel stays <= 16 MiB
 _BALANCE_TOL = 1e-5  # stop reweighting when no weight moves by more than this (relative to the largest)
+
+
+def _like(out: np.ndarray, *inputs: Any) -> Any:
+    """``out`` as a torch tensor on the first torch input's device, else unchanged."""
+    for a in inputs:
+        if is_torch(a):
+            return to_device(out, a.device)
+    return out
 
 
 def similarity(a: Any, b: Any) -> Any:
@@ -93,7 +103,7 @@ def similarity(a: Any, b: Any) -> Any:
 
 
 def _as_vectors(v: Any, name: str) -> np.ndarray:
-    arr = np.asarray(v)
+    arr = to_numpy(v)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"`{name}` must be a numeric array; got dtype {arr.dtype}")
     if arr.ndim == 0:
@@ -103,7 +113,7 @@ def _as_vectors(v: Any, name: str) -> np.ndarray:
 
 
 def _as_real(v: Any, name: str) -> np.ndarray:
-    arr = np.asarray(v)
+    arr = to_numpy(v)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must be a real numeric array; got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
@@ -144,7 +154,7 @@ def _as_bandwidth(h: Any, n: int, name: str) -> np.ndarray:
     return arr
 
 
-class FunctionEncoder:
+class FunctionEncoder(TransformerMixin):
     """Encode sampled functions ``R^n_features -> R^n_outputs`` as unit complex vectors; decode them back.
 
     Parameters
@@ -174,11 +184,19 @@ class FunctionEncoder:
     Shapes: ``encode``: ``x (n,) or (n, n_features)``, ``y (n,) or (n, n_outputs)``
     -> ``(dim,)`` complex64. ``decode``: ``(dim,) or (b, dim)`` and ``x (q, ...)``
     -> ``(q,)`` / ``(q, n_outputs)``, with a leading ``b`` for a batch, float64.
+    Torch tensors in give tensors out, on the device of the input.
+
+    In scikit-learn pipelines ``transform(X)`` takes a sequence of ``(x, y)``
+    sample pairs and returns the real view ``[Re v, Im v]`` ``(m, 2 dim)``
+    float32, whose dot products are ``Re <u, v>``, the similarity of encodings.
     """
 
     def __init__(self, dim: int, *, n_features: int = 1, n_outputs: int = 1, x_bandwidth: float | Sequence[float] = 0.03,
                  y_bandwidth: float = 0.2, x_range: Any = None, y_range: Any = None, iterations: int = 50,
                  seed: Seed = None):
+        self._params = {"dim": dim, "n_features": n_features, "n_outputs": n_outputs, "x_bandwidth": x_bandwidth,
+                        "y_bandwidth": y_bandwidth, "x_range": x_range, "y_range": y_range,
+                        "iterations": iterations, "seed": seed}
         self.dim = check_dim(dim)
         self.n_features = check_count(n_features, "n_features", minimum=1)
         self.n_outputs = check_count(n_outputs, "n_outputs", minimum=1)
@@ -312,7 +330,7 @@ class FunctionEncoder:
         densely sampled regions.
         """
         tx, ty = self._samples(x, y)
-        return self._weighted_sum(tx, ty, self._weights(tx, sample_invariant))
+        return _like(self._weighted_sum(tx, ty, self._weights(tx, sample_invariant)), x, y)
 
     def encode_batch(self, xs: Sequence[Any], ys: Sequence[Any], *, sample_invariant: bool = True) -> np.ndarray:
         """Encode ``m`` functions -> ``(m, dim)`` complex64.
@@ -336,7 +354,18 @@ class FunctionEncoder:
                 w = self._weights(tx, sample_invariant)
                 prev_tx = tx
             out[j] = self._weighted_sum(tx, ty, w)
-        return out
+        return _like(out, *(xs[:1] if len(xs) else []), *(ys[:1] if len(ys) else []))
+
+    def transform(self, X: Sequence[tuple[Any, Any]]) -> np.ndarray:
+        """scikit-learn: ``(x, y)`` sample pairs of ``m`` functions -> ``[Re v, Im v]`` ``(m, 2 dim)`` float32."""
+        if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+            raise TypeError(f"`X` must be a sequence of (x, y) sample pairs; got {type(X).__name__}")
+        pairs = list(X)
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+            raise ValueError("`X` must hold (x, y) pairs, one per function")
+        v = self.encode_batch([p[0] for p in pairs], [p[1] for p in pairs])
+        v = v.cpu().numpy() if is_torch(v) else v
+        return np.concatenate([v.real, v.imag], axis=1).astype(np.float32)
 
     # ------------------------------------------------------------------ decoding
     def decode(self, vector: Any, x: Any) -> np.ndarray:
@@ -371,7 +400,7 @@ class FunctionEncoder:
         out = lo + out * (hi - lo)
         if m == 1:
             out = out[..., 0]
-        return out[0] if v.ndim == 1 else out
+        return _like(out[0] if v.ndim == 1 else out, vector, x)
 
     def _grid_codes(self) -> list[np.ndarray]:
         """Per output: ``conj(E_Y(grid))`` on its block, ``(block, G)`` complex64 (cached)."""

@@ -29,6 +29,7 @@ candidate values by cosine.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import numbers
 import re
@@ -38,11 +39,16 @@ from typing import Any
 import numpy as np
 
 from .._backend import to_device, to_numpy
+from .._progress import progress_bar
 from .._validation import Seed
 from ..hdc import MBAT, ItemMemory, Role
 from . import _kernels as K
+from ._sklearn import TransformerMixin
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 256  # records per kernel pass: bounds the (leaves, dim) scratch array
+_PROGRESS_MIN = 10_000  # records from which progress=None shows a bar (on a terminal)
 _ROLE_CACHE = 4096
 _STRING_CACHE = 100_000
 _HUGE = 1e12  # |value / scale| past which soft numbers are compressed
@@ -90,7 +96,7 @@ class _Leaves:
         self.number_scale: list[float] = []
 
 
-class JSONEncoder:
+class JSONEncoder(TransformerMixin):
     """Encode JSON values (what ``json.loads`` returns) into MBAT vectors.
 
     Parameters
@@ -118,6 +124,8 @@ class JSONEncoder:
     def __init__(self, model_or_dim: MBAT | int = 10_000, *, seed: Seed = None, strings: str = "soft",
                  ngram: int = 3, numbers: str = "soft", number_scale: float | Mapping[str, float] = 1.0,
                  arrays: str = "ordered", max_depth: int = 64):
+        self._params = {"model_or_dim": model_or_dim, "seed": seed, "strings": strings, "ngram": ngram,
+                        "numbers": numbers, "number_scale": number_scale, "arrays": arrays, "max_depth": max_depth}
         if isinstance(model_or_dim, MBAT):
             self.model = model_or_dim
         elif isinstance(model_or_dim, (int, np.integer)) and not isinstance(model_or_dim, bool):
@@ -335,19 +343,18 @@ class JSONEncoder:
 
     __call__ = encode
 
-    def encode_batch(self, objs: Sequence[Any], *, progress: bool = False, device: Any = None) -> Any:
-        """Many JSON values -> ``(len(objs), dim)`` float32; ``progress`` shows a tqdm bar.
+    def encode_batch(self, objs: Sequence[Any], *, progress: bool | None = None, device: Any = None) -> Any:
+        """Many JSON values -> ``(len(objs), dim)`` float32.
+
+        ``progress``: a tqdm bar (None: only for 10,000+ records on a terminal; False: never).
 
         Error messages name the record as ``$<i>`` followed by the path.
         """
         if isinstance(objs, (str, bytes, Mapping)) or not isinstance(objs, (Sequence, np.ndarray)):
             raise TypeError(f"`objs` must be a sequence of JSON values (e.g. a list of dicts); got {type(objs).__name__}")
         out = np.empty((len(objs), self.dim), np.float32)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(objs), desc="JSONEncoder", unit="record")
+        bar = progress_bar(len(objs), "JSONEncoder", "record", progress, _PROGRESS_MIN)
+        log.debug("JSONEncoder: encoding %d records", len(objs))
         for a in range(0, len(objs), _CHUNK):
             b = min(a + _CHUNK, len(objs))
             out[a:b] = self._encode_chunk(objs[a:b], a)

@@ -13,6 +13,7 @@ An n-gram ``(s_0, ..., s_{n-1})`` is ``bind_j permute(v(s_j), n - 1 - j)``
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -20,12 +21,17 @@ from typing import Any
 import numpy as np
 
 from .._backend import to_device
+from .._progress import progress_bar
 from .._validation import Seed
 from ..hdc import BSC, FHRR, HRR, MAP, MBAT, ItemMemory, Model
 from . import _kernels as K
+from ._sklearn import TransformerMixin
+
+log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _CHUNK_SYMBOLS = 1 << 20  # symbols per kernel call: bounds the gram arrays and tables
+_PROGRESS_MIN = 10_000  # texts from which progress=None shows a bar (on a terminal)
 
 
 def tokenize(text: str) -> list[str]:
@@ -86,7 +92,7 @@ def count_grams(ids: np.ndarray, starts: np.ndarray, n: int, n_symbols: int):
     return windows[first_seen], gram_starts, counts.astype(np.int64)
 
 
-class _SymbolEncoder:
+class _SymbolEncoder(TransformerMixin):
     """Shared parts: the model, the symbol memory and batch plumbing."""
 
     def __init__(self, model: Model, *, seed: Seed = None):
@@ -146,7 +152,7 @@ class _SymbolEncoder:
         return self._finish(acc)
 
     def _run(self, texts: Any, encode_chunk: Callable[[list[str]], np.ndarray], device: Any,
-             progress: bool) -> Any:
+             progress: bool | None) -> Any:
         texts = _check_texts(texts)
         out = np.empty((len(texts), self.model.width), self._out_dtype())
         chunks, start, size = [], 0, 0
@@ -157,11 +163,8 @@ class _SymbolEncoder:
                 start, size = i + 1, 0
         if start < len(texts) or not chunks:
             chunks.append((start, len(texts)))
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(texts), desc=type(self).__name__, unit="doc")
+        bar = progress_bar(len(texts), type(self).__name__, "doc", progress, _PROGRESS_MIN)
+        log.debug("%s: encoding %d texts in %d chunks", type(self).__name__, len(texts), len(chunks))
         for a, b in chunks:
             if b > a:
                 out[a:b] = encode_chunk(texts[a:b])
@@ -179,8 +182,11 @@ class _SymbolEncoder:
 
     __call__ = encode
 
-    def encode_batch(self, texts: Sequence[str], *, device: Any = None, progress: bool = False) -> Any:
-        """Many texts -> ``(len(texts), width)``; ``device`` returns a torch tensor there."""
+    def encode_batch(self, texts: Sequence[str], *, device: Any = None, progress: bool | None = None) -> Any:
+        """Many texts -> ``(len(texts), width)``; ``device`` returns a torch tensor there.
+
+        ``progress``: a tqdm bar (None: only for 10,000+ texts on a terminal; False: never).
+        """
         return self._run(texts, self._encode_chunk, device, progress)  # _encode_chunk: per subclass
 
 
@@ -204,6 +210,7 @@ class NGramEncoder(_SymbolEncoder):
     """
 
     def __init__(self, model: Model, n: int = 3, *, lowercase: bool = False, seed: Seed = None):
+        self._params = {"model": model, "n": n, "lowercase": lowercase, "seed": seed}
         super().__init__(_check_model(model, "NGramEncoder", allow_mbat=False), seed=seed)
         self.n = _check_n(n, "n")
         self.lowercase = bool(lowercase)
@@ -257,6 +264,8 @@ class TokenEncoder(_SymbolEncoder):
     def __init__(self, model: Model, *, mode: str = "bag", window: int = 3,
                  tokenizer: Callable[[str], list[str]] | None = None, lowercase: bool = True,
                  stopwords: Iterable[str] | None = None, seed: Seed = None):
+        self._params = {"model": model, "mode": mode, "window": window, "tokenizer": tokenizer,
+                        "lowercase": lowercase, "stopwords": stopwords, "seed": seed}
         if mode not in ("bag", "sequence", "window"):
             raise ValueError(f"`mode` must be 'bag', 'sequence' or 'window'; got {mode!r}")
         super().__init__(_check_model(model, "TokenEncoder(mode='window')", allow_mbat=mode != "window"), seed=seed)

@@ -8,14 +8,17 @@ and maps rows to the user's ids.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import time
 from typing import Any
 
 import numpy as np
 
 from .._backend import is_torch, to_device
 from .._io import FormatError, read_arrays, write_arrays
+from .._progress import progress_bar
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
 from . import _list_kernels as L
 from . import codes as C
@@ -33,6 +36,7 @@ from .projection import fit_pca, project, random_rotation
 from .spec import IndexSpec, parse_spec
 
 FORMAT = "hdvec.Index"
+log = logging.getLogger(__name__)
 
 
 SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
@@ -196,6 +200,7 @@ class Index:
         x = self._vectors(x, "x")
         if x.shape[0] == 0:
             raise ValueError("`x` must hold at least one training vector; got 0")
+        t0 = time.perf_counter()
         if self.spec is None:
             self.spec = default_spec(x.shape[0], self.dim, self.metric)
         spec = self.spec
@@ -219,13 +224,14 @@ class Index:
         if spec.codes == "rabitq":
             self._rotation = C.rabitq_rotation(work.shape[1], rng)
         self.trained = True
+        log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
         return self
 
-    def add(self, x: Any, ids: Any = None, attributes: Any = None, *, progress: bool = True) -> np.ndarray:
+    def add(self, x: Any, ids: Any = None, attributes: Any = None, *, progress: bool | None = None) -> np.ndarray:
         """Add vectors (n, dim) (uint64 words for hamming); returns their ids (n,) int64.
 
-        Vectors are encoded in chunks of 65,536 rows (bounded scratch memory),
-        with a tqdm progress bar past one chunk unless ``progress=False``.
+        Vectors are encoded in chunks of 65,536 rows (bounded scratch memory).
+        ``progress``: a tqdm bar (None: past one chunk, on a terminal; False: never).
 
         ``ids`` default to consecutive integers after the largest so far;
         ``attributes`` is a dict of (n,) numeric arrays (or a structured array)
@@ -247,11 +253,8 @@ class Index:
                 if self.metric != "hamming":
                     self._mean = np.zeros(self.dim, np.float32)
         parts = []
-        bar = None
-        if progress and n > _CHUNK:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=n, desc="Index.add", unit="vec")
+        t0 = time.perf_counter()
+        bar = progress_bar(n, "Index.add", "vec", progress, _CHUNK + 1)
         for a in range(0, n, _CHUNK):  # bounded memory: one chunk of working vectors at a time
             parts.append(self._encode(x[a : a + _CHUNK]))
             if bar is not None:
@@ -260,6 +263,7 @@ class Index:
             bar.close()
         new = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
         self._append(new, new_ids, attrs)
+        log.info("Index.add: %d vectors (%s) in %.2f s; %d stored", n, self.spec, time.perf_counter() - t0, len(self))
         return new_ids
 
     def _encode(self, x: np.ndarray) -> dict[str, np.ndarray]:
