@@ -1,8 +1,8 @@
 """Encoders: turn text, JSON and functions into hypervectors.
 
-* :class:`NGramEncoder`, :class:`TokenEncoder` (``hdvec.encoders.text``)
-* :class:`JSONEncoder` (``hdvec.encoders.json``): MBAT soft JSON
-* :class:`FunctionEncoder` (``hdvec.encoders.functions``): HDFE
+* ``NGramEncoder``, ``TokenEncoder`` (``hdvec.encoders.text``)
+* ``JSONEncoder`` (``hdvec.encoders.json``): MBAT soft JSON
+* ``FunctionEncoder`` (``hdvec.encoders.functions``): HDFE
 * ``hdvec.encoders.segmentation``: HyperSeg topic segmentation, ``pk``, ``windowdiff``
 """
 

@@ -181,6 +181,8 @@ class FunctionEncoder(TransformerMixin):
     seed : int, numpy.random.Generator or None
         The same seed gives the same vectors on every run.
 
+    Notes
+    -----
     Shapes: ``encode``: ``x (n,) or (n, n_features)``, ``y (n,) or (n, n_outputs)``
     -> ``(dim,)`` complex64. ``decode``: ``(dim,) or (b, dim)`` and ``x (q, ...)``
     -> ``(q,)`` / ``(q, n_outputs)``, with a leading ``b`` for a batch, float64.

@@ -118,6 +118,8 @@ class JSONEncoder(TransformerMixin):
     max_depth : int
         Deepest nesting of containers accepted (64); deeper input raises ValueError.
 
+    Notes
+    -----
     ``encode`` returns ``(dim,)`` float32 of unit norm, ``encode_batch`` ``(n, dim)``.
     """
 

@@ -204,6 +204,8 @@ class NGramEncoder(_SymbolEncoder):
     seed : int, numpy.random.Generator or None
         Seed of the character vectors; default: the model's seed.
 
+    Notes
+    -----
     Output per text is what ``model.bundle`` returns for the stack of its
     n-gram vectors: packed majority words (BSC), int32/float32 sums or signs
     (MAP), float32 (HRR), complex64 (FHRR).
@@ -249,7 +251,7 @@ class TokenEncoder(_SymbolEncoder):
     window : int
         Window length for ``mode="window"``.
     tokenizer : callable str -> list of str, or None
-        Default: :func:`tokenize` (words of letters and digits).
+        Default: ``tokenize`` (words of letters and digits).
     lowercase : bool
         Fold tokens to lower case (default True).
     stopwords : iterable of str or None
@@ -257,6 +259,8 @@ class TokenEncoder(_SymbolEncoder):
     seed : int, numpy.random.Generator or None
         Seed of the token vectors; default: the model's seed.
 
+    Notes
+    -----
     A text without tokens (or shorter than ``window``) gives the empty
     bundle: zeros for dense models, ``model.tiebreak`` for BSC.
     """

@@ -222,6 +222,7 @@ class BSC(Model):
 
     @property
     def width(self) -> int:
+        """Length of the last axis of a stored vector: ``n_words = ceil(dim / 64)``."""
         return self.n_words
 
     def check(self, x: Any, name: str, dtypes=None, finite: bool = True) -> Any:

@@ -282,8 +282,10 @@ class MAP(DenseModel):
 
         Raises
         ------
-        TypeError, ValueError
-            As for ``bind``.
+        TypeError
+            As for ``bind``: wrong type or dtype, or NumPy mixed with torch.
+        ValueError
+            As for ``bind``: wrong width, or NaN / inf.
 
         Shapes
         ------
@@ -390,8 +392,10 @@ class HRR(DenseModel):
 
         Raises
         ------
-        TypeError, ValueError
-            For inputs of the wrong type, dtype, width, or non-finite values.
+        TypeError
+            If an input has the wrong type or dtype, or NumPy and torch are mixed.
+        ValueError
+            If a last axis is not ``D`` or an input holds NaN or inf.
 
         Shapes
         ------

@@ -184,8 +184,10 @@ def cosine(a: Any, b: Any, *, pairwise: bool = True) -> Any:
 
     Raises
     ------
-    TypeError, ValueError
-        As for [`dot`][hdvec.hdc.dot].
+    TypeError
+        For another dtype, complex mixed with real, or NumPy mixed with torch.
+    ValueError
+        If the last axes differ.
 
     Shapes
     ------

@@ -145,11 +145,27 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
 
     Parameters
     ----------
-    x : (n, d) float array, already centred.
-    bits : 4 or 8, bits per coordinate of the first level.
-    residual_bits : None or 8, bits of the second (residual) level.
+    x : numpy.ndarray
+        ``(n, d)`` real vectors, already centred.
+    bits : {4, 8}
+        Bits per coordinate of the first level.
+    residual_bits : {None, 8}
+        Bits of the second (residual) level.
 
-    Shapes: ``(n, d) -> {codes: (n, d | ceil(d/2)), lo, delta, sqnorm: (n,)[, res_codes: (n, d), res_sqnorm: (n,)]}``
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per-row arrays: ``codes``, ``lo``, ``delta``, ``sqnorm`` and, with
+        ``residual_bits``, ``res_codes`` and ``res_sqnorm``.
+
+    Raises
+    ------
+    ValueError
+        For unsupported ``bits`` / ``residual_bits`` or a malformed ``x``.
+
+    Shapes
+    ------
+    ``(n, d) -> {codes: (n, d | ceil(d/2)), lo, delta, sqnorm: (n,)[, res_codes: (n, d), res_sqnorm: (n,)]}``
 
     Examples
     --------
@@ -200,9 +216,25 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
 
 
 def lvq_decode(codes: dict[str, np.ndarray], d: int, level: int = 1) -> np.ndarray:
-    """Reconstruction (n, d) float32 of ``lvq_encode`` output; ``level=2`` adds the residual.
+    """Reconstruct vectors from ``lvq_encode`` output.
 
-    Shapes: ``{codes: (n, w), ...} -> (n, d)``.
+    Parameters
+    ----------
+    codes : dict of str to numpy.ndarray
+        Output of ``lvq_encode``.
+    d : int
+        Vector dimension.
+    level : {1, 2}
+        2 adds the residual level (needs ``res_codes``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(n, d)``.
+
+    Shapes
+    ------
+    ``{codes: (n, w), ...} -> (n, d)``
     """
     d = check_dim(d, "d")
     bits = _lvq_bits(codes, d)
@@ -223,10 +255,15 @@ def lvq_decode_rows(codes: dict[str, np.ndarray], rows: Any, d: int, level: int 
 
 
 def lvq_distances(q: Any, codes: dict[str, np.ndarray], metric: str = "l2", level: int = 1) -> np.ndarray:
-    """NumPy reference: distances (nq, n) float32 from centred queries to the reconstructions.
+    """NumPy reference: distances from centred queries to the LVQ reconstructions.
 
     Computed in float64 on the explicit reconstruction (``lvq_decode``), not
     with the kernels' bias formula, so it also checks that formula.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(nq, n)``: squared L2 (``"l2"``) or ``-<q, x>`` (``"ip"``).
     """
     ip = _check_metric(metric)
     q = _as_matrix(q, "q").astype(np.float64)
@@ -249,10 +286,21 @@ def padded_dim(d: int) -> int:
 
 
 def rabitq_rotation(d: int, seed: Seed = None) -> np.ndarray:
-    """Random orthogonal matrix (D, D) float32, D = d rounded up to a multiple of 64.
+    """Random orthogonal matrix for RaBitQ codes of ``d``-dimensional vectors.
 
     QR of a Gaussian matrix with the signs of R's diagonal moved into Q, so the
-    rotation is Haar-distributed. ``seed``: int, Generator or None.
+    rotation is Haar-distributed.
+
+    Parameters
+    ----------
+    d : int
+        Vector dimension.
+    seed : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(D, D)``, ``D`` = ``d`` rounded up to a multiple of 64.
     """
     dp = padded_dim(d)
     g = as_rng(seed).standard_normal((dp, dp))
@@ -285,7 +333,21 @@ def rabitq_query(q: Any, rotation: Any) -> np.ndarray:
 def rabitq_encode(x: Any, rotation: Any) -> dict[str, np.ndarray]:
     """RaBitQ 1-bit codes of centred vectors (see the module docstring for the keys).
 
-    Shapes: ``(n, d), (D, D) -> {words: (n, D/64) uint64, norm, ip: (n,) float32, popcount: (n,) int32}``
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(n, d)`` real vectors, already centred.
+    rotation : numpy.ndarray
+        ``(D, D)`` from ``rabitq_rotation(d)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``words``, ``norm``, ``ip``, ``popcount``.
+
+    Shapes
+    ------
+    ``(n, d), (D, D) -> {words: (n, D/64) uint64, norm, ip: (n,) float32, popcount: (n,) int32}``
     """
     x = _as_matrix(x, "x")
     n, d = x.shape
@@ -319,11 +381,16 @@ def _signs(words: np.ndarray, dp: int) -> np.ndarray:
 
 
 def rabitq_estimate(q: Any, codes: dict[str, np.ndarray], rotation: Any, metric: str = "l2") -> np.ndarray:
-    """NumPy reference of the RaBitQ estimator: distances (nq, n) float32.
+    """NumPy reference of the RaBitQ estimator.
 
     ``-|x| <x_bar, q'> / <o_bar, o>`` for ``"ip"``; ``|x|^2 + |q'|^2 - 2 |x|
     <x_bar, q'> / <o_bar, o>`` for ``"l2"``, with float queries (no query
     quantization), as ``scan_rabitq``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(nq, n)`` estimated distances.
     """
     ip = _check_metric(metric)
     q = _as_matrix(q, "q")
@@ -340,10 +407,15 @@ def rabitq_estimate(q: Any, codes: dict[str, np.ndarray], rotation: Any, metric:
 
 
 def rabitq_decode(codes: dict[str, np.ndarray], rotation: Any, d: int) -> np.ndarray:
-    """Vectors (n, d) float32 whose inner products are the unbiased estimates: ``|x| o_bar / <o_bar, o>``.
+    """Vectors whose inner products are the unbiased estimates: ``|x| o_bar / <o_bar, o>``.
 
     Their norms are ``|x| / <o_bar, o>`` (about 1.25 |x|), so L2 distances
     computed from them are biased; rank L2 with ``rabitq_estimate`` / the scan.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(n, d)``.
     """
     d = check_dim(d, "d")
     rot = _check_rotation(rotation, d)

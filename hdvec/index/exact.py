@@ -23,13 +23,25 @@ _FEW = 8  # up to this many queries: matrix-vector products and argpartition, no
 
 
 def check_metric(metric: Any, allowed: tuple[str, ...] = (*METRICS, "hamming")) -> str:
+    """Return ``metric`` if it is one of ``allowed``, else raise ValueError."""
     if metric not in allowed:
         raise ValueError(f"`metric` must be one of {allowed}; got {metric!r}")
     return metric
 
 
 def as_float_matrix(x: Any, name: str, dim: int | None = None) -> np.ndarray:
-    """(n, dim) finite float32, C-contiguous (a single (dim,) vector becomes (1, dim))."""
+    """Validate real vectors: ``(n, dim)`` finite float32, C-contiguous.
+
+    A single ``(dim,)`` vector becomes ``(1, dim)``; torch tensors are copied
+    to NumPy.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not an array/tensor of real numbers.
+    ValueError
+        If it is not 1-D or 2-D, its width is not ``dim``, or it holds NaN or inf.
+    """
     if is_torch(x):
         x = to_numpy(x)
     if not isinstance(x, np.ndarray):
@@ -48,7 +60,19 @@ def as_float_matrix(x: Any, name: str, dim: int | None = None) -> np.ndarray:
 
 
 def as_words(x: Any, name: str, dim: int | None = None) -> np.ndarray:
-    """(n, nw) uint64 packed bits with zero tail bits (a single (nw,) row becomes (1, nw))."""
+    """Validate packed bits: ``(n, nw)`` uint64 with zero tail bits.
+
+    A single ``(nw,)`` row becomes ``(1, nw)``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not uint64 (pack bool or bipolar arrays with
+        ``hdvec.hdc.pack_bits``).
+    ValueError
+        If it is not 1-D or 2-D, has the wrong number of words for ``dim``,
+        or has bits set beyond ``dim``.
+    """
     if is_torch(x):
         x = to_numpy(x)
     if not isinstance(x, np.ndarray):
@@ -80,17 +104,33 @@ def _pad(d: np.ndarray, i: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sq_norms(x: np.ndarray) -> np.ndarray:
-    """Squared row norms (n,) float32, accumulated in float64."""
+    """Squared row norms ``(n,)`` float32, accumulated in float64."""
     return np.einsum("ij,ij->i", x, x, dtype=np.float64).astype(np.float32)
 
 
 def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xsq: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float32 inputs -> exact (distances, rows), (nq, k) each.
+    """Exact top-k over validated float32 inputs.
 
     Blocks of rows are scored with one BLAS product each and pushed into
     per-query heaps by a Numba kernel, so memory stays O(nq * block).
-    ``xsq``: cached squared norms of ``xb`` (L2) if the caller has them.
+
+    Parameters
+    ----------
+    q : numpy.ndarray
+        float32 ``(nq, d)`` queries.
+    xb : numpy.ndarray
+        float32 ``(n, d)`` database.
+    k : int
+        Neighbours per query.
+    metric : {"l2", "ip", "cosine"}
+    xsq : numpy.ndarray, optional
+        Cached squared norms of ``xb`` (L2).
+
+    Returns
+    -------
+    distances, rows : numpy.ndarray
+        float32 and int64 ``(nq, k)``, padded with ``inf`` / -1.
     """
     from ._list_kernels import (
         _BIG,
@@ -143,21 +183,90 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, xsq: np.ndarr
 
 
 def knn(xq: Any, xb: Any, k: int, *, metric: str = "l2") -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest rows of ``xb`` for each row of ``xq``.
+    """Exact k nearest rows of ``xb`` for each row of ``xq`` (brute force, no index).
 
-    Shapes: ``(nq, d), (n, d) -> (nq, k), (nq, k)``. ``metric``: "l2" (squared
-    distances), "ip" (``-<q, x>``) or "cosine" (``1 - cos``).
+    Parameters
+    ----------
+    xq : numpy.ndarray or torch.Tensor
+        Queries ``(nq, d)`` (or one ``(d,)``), real, finite.
+    xb : numpy.ndarray or torch.Tensor
+        Database ``(n, d)``.
+    k : int
+        Neighbours per query, >= 1 (padded when ``k > n``).
+    metric : {"l2", "ip", "cosine"}
+        "l2": squared Euclidean distances; "ip": ``-<q, x>``; "cosine":
+        ``1 - cos``. Lower is better for all three.
+
+    Returns
+    -------
+    distances : numpy.ndarray
+        float32 ``(nq, k)``, ascending; ``inf`` where padded.
+    ids : numpy.ndarray
+        int64 ``(nq, k)`` row numbers of ``xb``, ties to the lower row; -1 where padded.
+
+    Raises
+    ------
+    TypeError
+        If inputs are not real arrays, or ``k`` is not an int.
+    ValueError
+        For an unknown metric, mismatched widths, NaN/inf, or ``k < 1``.
+
+    Shapes
+    ------
+    ``(nq, d), (n, d) -> (nq, k), (nq, k)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hdvec.index import knn
+    >>> xb = np.eye(3, dtype=np.float32)
+    >>> knn(xb[1] * 2, xb, 2)
+    (array([[1., 5.]], dtype=float32), array([[1, 0]]))
     """
     metric = check_metric(metric, METRICS)
     xb = as_float_matrix(xb, "xb")
     q = as_float_matrix(xq, "xq", xb.shape[1])
-    return dense_topk(q, xb, check_k(k, xb.shape[0]), metric)
+    return _like_queries(dense_topk(q, xb, check_k(k, xb.shape[0]), metric), xq)
+
+
+def _like_queries(result: tuple[np.ndarray, np.ndarray], xq: Any) -> tuple[Any, Any]:
+    """Torch queries get torch results on their device."""
+    if not is_torch(xq):
+        return result
+    from .._backend import to_device
+
+    return to_device(result[0], xq.device), to_device(result[1], xq.device)
 
 
 def knn_hamming(xq: Any, xb: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest packed bit vectors by Hamming distance (fused popcount scan + heap).
+    """Exact k nearest packed bit vectors by Hamming distance (fused XOR-popcount scan + heap).
 
-    Shapes: ``(nq, nw), (n, nw) uint64 -> (nq, k) float32, (nq, k) int64``.
+    Parameters
+    ----------
+    xq : numpy.ndarray or torch.Tensor
+        uint64 words ``(nq, nw)`` (or one ``(nw,)``), e.g. ``BSC`` vectors.
+    xb : numpy.ndarray or torch.Tensor
+        uint64 words ``(n, nw)``.
+    k : int
+        Neighbours per query, >= 1 (padded when ``k > n``).
+
+    Returns
+    -------
+    distances : numpy.ndarray
+        float32 ``(nq, k)`` Hamming counts, ascending; ``inf`` where padded.
+    ids : numpy.ndarray
+        int64 ``(nq, k)`` row numbers of ``xb``; -1 where padded.
+
+    Raises
+    ------
+    TypeError
+        If an input is not uint64.
+    ValueError
+        If ``xq`` and ``xb`` have different numbers of words, or ``k < 1``.
+
+    Shapes
+    ------
+    ``(nq, nw), (n, nw) -> (nq, k), (nq, k)``
     """
     xb = as_words(xb, "xb")
     q = as_words(xq, "xq")
@@ -166,6 +275,7 @@ def knn_hamming(xq: Any, xb: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = check_k(k, xb.shape[0])
     kk = min(k, xb.shape[0])
     if kk == 0:
-        return _pad(np.empty((q.shape[0], 0), np.float32), np.empty((q.shape[0], 0), np.int64), k)
+        return _like_queries(_pad(np.empty((q.shape[0], 0), np.float32), np.empty((q.shape[0], 0), np.int64), k),
+                             xq)
     d, i = topk_hamming(q, xb, kk)
-    return _pad(d.astype(np.float32), i, k)
+    return _like_queries(_pad(d.astype(np.float32), i, k), xq)

@@ -1,7 +1,7 @@
 """Move indexes between hdvec and Faiss where the pipelines match.
 
 ``to_faiss(index)`` and ``from_faiss(faiss_index)`` convert exhaustive and
-IVF indexes over full vectors ("Flat", "IVF<n>,Flat") and over packed bits
+IVF indexes over full vectors (``"Flat"``, ``"IVF<n>,Flat"``) and over packed bits
 (metric "hamming"). The converted index holds the same vectors, ids and
 coarse lists, so it answers the same queries with the same neighbours
 (distances agree to float32 rounding; Hamming distances exactly). Faiss's

@@ -22,7 +22,31 @@ from .._backend import is_torch, to_numpy
 
 
 def check_attributes(attributes: Any, n: int, existing: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
-    """dict of (n,) arrays or a structured array -> dict of 1-D arrays (names must match ``existing``)."""
+    """Validate the attributes given to ``Index.add``.
+
+    Parameters
+    ----------
+    attributes : dict of str to array-like, structured numpy.ndarray, or None
+        One numeric or bool value per vector for each attribute name.
+    n : int
+        Number of vectors being added.
+    existing : dict or None
+        Attributes already stored; later adds must give the same names.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``(n,)`` arrays by name (empty for None).
+
+    Raises
+    ------
+    TypeError
+        If ``attributes`` is not a dict or structured array, a name is not a
+        str, or a column is not numeric or bool (encode strings as category codes).
+    ValueError
+        If a column does not have shape ``(n,)``, or the names differ from
+        those of earlier adds.
+    """
     if attributes is None:
         if existing:
             raise ValueError(f"`attributes` must give {sorted(existing)} for every vector, as earlier adds did")
@@ -48,7 +72,31 @@ def check_attributes(attributes: Any, n: int, existing: dict[str, np.ndarray] | 
 
 
 def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray]) -> np.ndarray:
-    """Row mask (n,) bool for ``flt`` over rows whose ids are ``ids`` (n,)."""
+    """Turn a search filter into a row mask.
+
+    Parameters
+    ----------
+    flt : numpy.ndarray, list, torch.Tensor or dict
+        A boolean mask indexed by id, an array of allowed ids, or a dict of
+        attribute predicates (see the module docstring).
+    ids : numpy.ndarray
+        int64 ``(n,)`` ids of the stored rows.
+    attributes : dict of str to numpy.ndarray
+        The stored ``(n,)`` attribute columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool ``(n,)``: True for rows the filter allows.
+
+    Raises
+    ------
+    ValueError
+        If a dict names an attribute that is not stored, a range is not a
+        pair, or a boolean mask is not 1-D.
+    TypeError
+        For any other kind of filter.
+    """
     if isinstance(flt, Mapping):
         mask = np.ones(ids.shape[0], bool)
         for name, cond in flt.items():

@@ -77,6 +77,8 @@ class Index:
         IVF lists scanned per query (default ``nlist // 16``, at least 1).
     seed : int, numpy.random.Generator or None
 
+    Notes
+    -----
     Use ``train(x)`` (needed for PCA, IVF and codes), ``add(x, ids=None,
     attributes=None)``, ``search(q, k, nprobe=None, filter=None)``,
     ``remove(ids)``, ``save(path)`` and ``Index.load(path, mmap=False)``.
@@ -307,6 +309,32 @@ class Index:
             new["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
         self._append(new, self._check_new_ids(ids, x.shape[0]), {})
 
+    def assign(self, x: Any) -> np.ndarray:
+        """IVF list of each row of ``x`` (n, dim) as ``add`` would store it: (n,) int64 (zeros without IVF)."""
+        if not self.trained:
+            raise ValueError("the index is untrained: call train(x) before assign")
+        x = self._vectors(x, "x")
+        if not self.spec.nlist:
+            return np.zeros(x.shape[0], np.int64)
+        if self.metric == "hamming":
+            return knn_hamming(x, self._centroids, 1)[1][:, 0]
+        return nearest_lists(self._work(x), self._centroids, 1, self._coarse)[:, 0]
+
+    def probes(self, q: Any, nprobe: int | None = None) -> np.ndarray:
+        """The IVF lists ``search`` scans for each query: (nq, nprobe) int64, nearest first."""
+        if not self.trained:
+            raise ValueError("the index is untrained: call train(x) before probes")
+        qv = self._vectors(q, "q")
+        nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
+        return self._probes(qv if self.metric == "hamming" else self._work(qv, query=True), nprobe)
+
+    def __getstate__(self) -> dict:
+        """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches."""
+        state = self.__dict__.copy()
+        state["_device_cache"] = {}
+        state["_coarse_cache"] = None
+        return state
+
     # ------------------------------------------------------------------ Faiss
     def to_faiss(self) -> Any:
         """The same vectors, ids and lists as a Faiss index (see ``hdvec.index.faiss_interop``)."""
@@ -434,12 +462,22 @@ class Index:
                 d, rows = self._search_rows(qv, k, np.flatnonzero(allowed))
                 return self._finish(qv, d, rows, torch_in, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
-        if device is not None:
-            d, rows = self._search_torch(qv, k, nprobe, allowed, device)
-        else:
-            with serial(self._search_work(qv.shape[0], nprobe) < SERIAL_WORK):
-                d, rows = self._search(qv, k, nprobe, allowed)
+        if device is None and torch_in and q.device.type != "cpu":
+            device = q.device  # tensors on an accelerator: search there, answer there
+        d, rows = self._search_lists(qv, k, nprobe, allowed, device)
+        if filter is not None and nprobe < self.nlist:
+            # the probed lists may hold fewer than k allowed rows: scan every list for those queries
+            short = np.flatnonzero(rows[:, min(k, n_ok) - 1] < 0)
+            if short.shape[0]:
+                d[short], rows[short] = self._search_lists(qv[short], k, self.nlist, allowed, device)
         return self._finish(qv, d, rows, torch_in, device)
+
+    def _search_lists(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        if device is not None:
+            return self._search_torch(qv, k, nprobe, allowed, device)
+        with serial(self._search_work(qv.shape[0], nprobe) < SERIAL_WORK):
+            return self._search(qv, k, nprobe, allowed)
 
     def _search_work(self, nq: int, nprobe: int) -> float:
         """Rough bytes touched by a search: centroids plus the probed share of the rows."""

@@ -11,7 +11,29 @@ POINTS_PER_CENTROID = 256  # training sample per centroid (as Faiss caps it)
 
 
 def train_centroids(x: np.ndarray, nlist: int, seed: Seed = None, niter: int = 20) -> np.ndarray:
-    """k-means centroids (nlist, d) float32 of ``x`` (n, d) float32, on at most 256 points per centroid."""
+    """k-means centroids (Faiss's k-means) on at most 256 points per centroid.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 ``(n, d)`` training vectors.
+    nlist : int
+        Number of centroids, <= n.
+    seed : int, numpy.random.Generator or None
+        Seed of the sample and of k-means.
+    niter : int
+        k-means iterations.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(nlist, d)``.
+
+    Raises
+    ------
+    ValueError
+        If ``nlist > n``.
+    """
     import faiss
 
     if nlist > x.shape[0]:
@@ -51,9 +73,23 @@ def coarse_tables(centroids: np.ndarray) -> tuple:
 
 def nearest_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int,
                   tables: tuple | None = None) -> np.ndarray:
-    """The ``nprobe`` nearest centroids (squared L2) of each row: (n, nprobe) int64, nearest first.
+    """The ``nprobe`` nearest centroids (squared L2) of each row, nearest first.
 
-    ``tables`` are ``coarse_tables(centroids)`` (computed when not given).
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 ``(n, d)``.
+    centroids : numpy.ndarray
+        float32 ``(nlist, d)``.
+    nprobe : int
+        Lists per row.
+    tables : tuple, optional
+        ``coarse_tables(centroids)`` (computed when not given).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(n, nprobe)`` list ids.
     """
     from ._list_kernels import nearest_centroids, nearest_centroids_pruned
 

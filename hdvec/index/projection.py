@@ -15,10 +15,29 @@ PCA_SAMPLE = 100_000  # rows used to fit PCA (LeanVec-ID uses the first 100k)
 
 
 def fit_pca(x: np.ndarray, out_dim: int, seed: Seed = None) -> np.ndarray:
-    """Top ``out_dim`` principal directions of ``x`` (n, dim), centred by the caller -> (dim, out_dim) float32.
+    """Top ``out_dim`` principal directions of ``x``.
 
     Uses at most ``PCA_SAMPLE`` rows (a seeded sample) and the eigenvectors of
     the float64 covariance, so memory is O(dim^2), never O(n^2).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(n, dim)`` training vectors, centred by the caller.
+    out_dim : int
+        Number of directions, <= dim.
+    seed : int, numpy.random.Generator or None
+        Seed of the row sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(dim, out_dim)`` with orthonormal columns, largest variance first.
+
+    Raises
+    ------
+    ValueError
+        If ``out_dim > dim``.
     """
     if out_dim > x.shape[1]:
         raise ValueError(f"PCA dimension must be <= dim ({x.shape[1]}); got {out_dim}")
@@ -33,7 +52,18 @@ def fit_pca(x: np.ndarray, out_dim: int, seed: Seed = None) -> np.ndarray:
 
 
 def random_rotation(dim: int, seed: Seed = None) -> np.ndarray:
-    """Haar-random orthogonal (dim, dim) float32 (QR of a Gaussian with the sign fix)."""
+    """Haar-random orthogonal matrix (QR of a Gaussian with the sign fix).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(dim, dim)``.
+
+    Raises
+    ------
+    ValueError
+        If ``dim > 4096`` (a dense rotation would be too large; use ``PCA<d>``).
+    """
     if dim > 4096:
         raise ValueError(f"ROT builds a dense (dim, dim) rotation; dim must be <= 4096, got {dim} (use PCA<d>)")
     q, r = np.linalg.qr(as_rng(seed).standard_normal((dim, dim)))
@@ -41,7 +71,12 @@ def random_rotation(dim: int, seed: Seed = None) -> np.ndarray:
 
 
 def project(x: np.ndarray, mean: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
-    """``(x - mean) @ matrix`` (or just ``x - mean``), float32, in row blocks."""
+    """``(x - mean) @ matrix`` (or just ``x - mean``), float32, in row blocks.
+
+    Shapes
+    ------
+    ``(n, dim), (dim,), (dim, out_dim) -> (n, out_dim)``
+    """
     if matrix is None:
         return np.subtract(x, mean, dtype=np.float32)
     out = np.empty((x.shape[0], matrix.shape[1]), np.float32)

@@ -1,4 +1,4 @@
-"""Index pipeline specs: ``"PCA64,IVF1024,LVQ8,Rerank"`` <-> :class:`IndexSpec`.
+"""Index pipeline specs: ``"PCA64,IVF1024,LVQ8,Rerank"`` <-> ``IndexSpec``.
 
 Tokens, in pipeline order (each optional except the codes):
 
@@ -25,7 +25,35 @@ DEFAULT_RERANK = 4
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """A parsed pipeline. ``reduction`` is None, ``"pca"`` or ``"rotation"``."""
+    """A parsed index pipeline; ``str(spec)`` gives back the canonical spec string.
+
+    Parameters
+    ----------
+    codes : {"flat", "lvq8", "lvq4", "lvq4x8", "rabitq"}
+        What is stored and scanned per vector.
+    reduction : {None, "pca", "rotation"}
+        Dimension reduction (``PCA<d>``) or random rotation (``ROT``) before
+        the codes.
+    reduced_dim : int or None
+        Output dimension of PCA; set exactly when ``reduction == "pca"``.
+    nlist : int or None
+        Number of IVF lists; None scans every vector.
+    rerank : int
+        Shortlist factor of the exact re-rank (``Rerank<f>``); 0 = no re-rank.
+
+    Raises
+    ------
+    ValueError
+        If a field is out of its allowed values.
+
+    Examples
+    --------
+    >>> from hdvec.index import IndexSpec, parse_spec
+    >>> parse_spec("pca64,ivf1024,lvq8,rerank")
+    IndexSpec(codes='lvq8', reduction='pca', reduced_dim=64, nlist=1024, rerank=4)
+    >>> str(IndexSpec("lvq4x8", nlist=512))
+    'IVF512,LVQ4x8'
+    """
 
     codes: str = "flat"
     reduction: str | None = None
@@ -49,9 +77,11 @@ class IndexSpec:
 
     @property
     def needs_training(self) -> bool:
+        """True when ``Index.train`` must run before vectors can be added (PCA, ROT, IVF or non-flat codes)."""
         return self.reduction is not None or self.nlist is not None or self.codes not in ("flat",)
 
     def with_(self, **changes) -> IndexSpec:
+        """A copy with some fields changed (``dataclasses.replace``)."""
         return replace(self, **changes)
 
     def __str__(self) -> str:
@@ -72,7 +102,30 @@ _TOKEN = re.compile(r"^(PCA|IVF|RERANK)(\d*)$")
 
 
 def parse_spec(spec: str | IndexSpec) -> IndexSpec:
-    """Parse a spec string (case-insensitive); an :class:`IndexSpec` passes through."""
+    """Parse a pipeline string such as ``"PCA64,IVF1024,LVQ8,Rerank"``.
+
+    Tokens are comma-separated, case-insensitive, and must come in pipeline
+    order: reduction (``PCA<d>`` or ``ROT``), ``IVF<nlist>``, the codes
+    (``Flat``, ``LVQ8``, ``LVQ4``, ``LVQ4x8`` or ``RaBitQ``; required), then
+    ``Rerank`` or ``Rerank<f>`` (default ``f = 4``).
+
+    Parameters
+    ----------
+    spec : str or IndexSpec
+        An IndexSpec passes through unchanged.
+
+    Returns
+    -------
+    IndexSpec
+
+    Raises
+    ------
+    TypeError
+        If ``spec`` is neither a str nor an IndexSpec.
+    ValueError
+        For an unknown token, a token given twice, tokens out of order, a
+        missing number (``PCA``, ``IVF``), or no codes token.
+    """
     if isinstance(spec, IndexSpec):
         return spec
     if not isinstance(spec, str):

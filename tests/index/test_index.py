@@ -279,6 +279,44 @@ def test_serial_and_parallel_searches_agree(spec, monkeypatch):
         np.testing.assert_array_equal(ds, dp)
 
 
+def test_filtered_search_returns_k_when_the_probed_lists_hold_too_few(monkeypatch):
+    """A non-selective filter whose allowed rows lie outside the probed lists still gives k results."""
+    from hdvec.index import ivf_index
+
+    monkeypatch.setattr(ivf_index, "EXACT_FILTER_ROWS", 10)  # force the in-scan filter path on small data
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((16, 8)).astype(np.float32) * 10
+    label = np.repeat(np.arange(16), 200)
+    xb = (centres[label] + rng.standard_normal((3200, 8))).astype(np.float32)
+    xq = (centres[rng.integers(0, 8, 40)] + rng.standard_normal((40, 8))).astype(np.float32)  # clusters 0-7
+    idx = Index(8, spec="IVF16,Flat", seed=0)
+    idx.train(xb)
+    idx.add(xb, attributes={"cluster": label})
+    d, i = idx.search(xq, 10, nprobe=1, filter={"cluster": (8, 15)})  # half the rows, none near the queries
+    allowed = np.flatnonzero(label >= 8)
+    assert np.all(i >= 0) and np.all(np.isin(i, allowed)) and np.all(np.diff(d, axis=1) >= 0)
+    _, truth = knn(xq, xb[allowed], 10)
+    np.testing.assert_array_equal(idx.search(xq, 10, nprobe=16, filter={"cluster": (8, 15)})[1], allowed[truth])
+
+
+def test_torch_queries_give_torch_results():
+    import torch
+
+    idx = Index(32, spec="IVF8,Flat", seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    d, i = idx.search(torch.from_numpy(XQ), 5)
+    assert isinstance(d, torch.Tensor) and isinstance(i, torch.Tensor) and i.dtype == torch.int64
+    np.testing.assert_array_equal(i.numpy(), idx.search(XQ, 5)[1])
+    _, ki = knn(torch.from_numpy(XQ), XB, 5)
+    assert isinstance(ki, torch.Tensor)
+    np.testing.assert_array_equal(ki.numpy(), knn(XQ, XB, 5)[1])
+    words = hdc.BSC(256, seed=0).random(50, seed=1)
+    _, hi = knn_hamming(torch.from_numpy(words.view(np.int64)).view(torch.uint64), words, 3)
+    assert isinstance(hi, torch.Tensor)
+    np.testing.assert_array_equal(hi.numpy(), knn_hamming(words, words, 3)[1])
+
+
 def test_bad_input():
     idx = Index(32, spec="IVF16,LVQ8", seed=0)
     with pytest.raises(ValueError, match="must be trained first"):

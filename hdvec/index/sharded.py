@@ -1,0 +1,526 @@
+"""``ShardedIndex``: an ``Index`` split into shards held in the memory of Dask workers.
+
+One trained, empty ``Index`` (the template: projection, centroids, code
+parameters) is fitted once on the client and copied to every shard, so a
+vector gets the same code on any shard. Rows go to shards by IVF cell (each
+shard owns whole cells; default) or round-robin. A search is sent only to the
+shards owning the cells its queries probe (every shard for round-robin or a
+filter); per-shard top-k come back as Dask futures and are merged pairwise on
+the workers (a tree reduction) before one (nq, k) result reaches the client.
+
+Needs ``pip install hdvec[distributed]`` (Dask distributed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import FormatError
+from .._validation import Seed, check_dim, check_k
+from .ivf_index import Index, _empty
+from .spec import IndexSpec
+
+MANIFEST = "manifest.json"
+MANIFEST_KIND = "hdvec.ShardedIndex"
+MANIFEST_VERSION = 1
+LAYOUTS = ("cell", "round-robin")
+_BLOCK = 65536  # rows per routing task for NumPy input
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError("ShardedIndex needs Dask distributed: pip install 'hdvec[distributed]'") from exc
+    return distributed
+
+
+def _default_client(client: Any) -> Any:
+    distributed = _distributed()
+    if client is not None:
+        if not isinstance(client, distributed.Client):
+            raise TypeError(f"`client` must be a dask.distributed.Client; got {type(client).__name__}")
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise ValueError("`client` is None and there is no current Dask client: pass client=Client(...) "
+                         "or create one first (from dask.distributed import Client; Client())") from None
+
+
+# ----------------------------------------------------------------------------- tasks run on workers
+def _shard_new(template: Index) -> Index:
+    import copy
+
+    return copy.deepcopy(template)
+
+
+def _shard_add(shard: Index, *parts: tuple) -> Index:
+    """Add routed parts ``(x, ids, attrs)`` to the shard (in place) and return it."""
+    for x, ids, attrs in parts:
+        if ids.shape[0]:
+            shard.add(x, ids=ids, attributes=attrs or None, progress=False)
+    return shard
+
+
+def _shard_len(shard: Index) -> int:
+    return len(shard)
+
+
+def _shard_search(shard: Index, q: np.ndarray, rows: np.ndarray, nq: int, k: int, nprobe: int | None,
+                  flt: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Search the queries ``q`` (rows ``rows`` of the batch); full (nq, k) arrays, padded elsewhere."""
+    d, i = _empty(nq, k)
+    if len(shard) and rows.shape[0]:
+        d[rows], i[rows] = shard.search(q, k, nprobe=nprobe, filter=flt)
+    return d, i
+
+
+def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], k: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of two (nq, k) results: ascending distance, ties to the lower id, padding last."""
+    d = np.concatenate([a[0], b[0]], axis=1)
+    i = np.concatenate([a[1], b[1]], axis=1)
+    key_i = np.where(i < 0, np.iinfo(np.int64).max, i)
+    order = np.lexsort((key_i, d), axis=1)[:, :k]
+    return np.take_along_axis(d, order, 1), np.take_along_axis(i, order, 1)
+
+
+def _shard_present(shard: Index, ids: np.ndarray) -> np.ndarray:
+    return ids[shard._lookup(ids, missing_ok=True) >= 0]
+
+
+def _shard_remove(shard: Index, ids: np.ndarray) -> Index:
+    present = _shard_present(shard, ids)
+    if present.shape[0]:
+        shard.remove(present)
+    return shard
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _shard_save(shard: Index, path: str) -> tuple[int, str]:
+    shard.save(path)
+    return len(shard), _sha256(path)
+
+
+def _shard_load(path: str, sha256: str, mmap: bool) -> Index:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"shard file '{path}' is missing")
+    if _sha256(path) != sha256:
+        raise FormatError(f"shard file '{path}' is damaged: its sha256 does not match the manifest")
+    return Index.load(path, mmap=mmap)
+
+
+def _route(template: Index, layout: str, owner: np.ndarray, n_shards: int, x: np.ndarray, ids: np.ndarray,
+           attrs: dict[str, np.ndarray]) -> list[tuple]:
+    """Split one block of rows into ``n_shards`` parts ``(x, ids, attrs)``."""
+    if layout == "cell":
+        shard_of = owner[template.assign(x)]
+    else:  # round-robin by id: ids are consecutive by default, so rows spread evenly
+        shard_of = ids % n_shards
+    parts = []
+    for s in range(n_shards):
+        sel = np.flatnonzero(shard_of == s)
+        parts.append((x[sel], ids[sel], {k: v[sel] for k, v in attrs.items()}))
+    return parts
+
+
+def _part(parts: list[tuple], s: int) -> tuple:
+    return parts[s]
+
+
+# ----------------------------------------------------------------------------- the index
+class ShardedIndex:
+    """An ``Index`` sharded over Dask workers: same constructor, ``add``, ``search`` and ``remove``.
+
+    Parameters
+    ----------
+    dim, metric, spec, nprobe, seed
+        As for ``hdvec.index.Index``; ``spec`` is required (the cell
+        layout needs IVF cells: e.g. ``"IVF1024,LVQ8"``).
+    n_shards : int
+        Number of shards, placed round-robin on the client's workers.
+    client : dask.distributed.Client or None
+        Default: the current client (``distributed.get_client()``); a
+        ValueError naming ``client`` when there is none.
+    layout : "cell" or "round-robin"
+        "cell" (default): each shard owns whole IVF cells, balanced by the
+        training data's cell sizes, and a query goes only to the shards owning
+        the cells it probes. "round-robin": row ids modulo ``n_shards``; every
+        query goes to every shard.
+
+    Notes
+    -----
+    Results equal those of one ``Index`` over the same data except where
+    distances tie: shards' top-k are merged by (distance, id), one index
+    breaks ties by storage order (the same order for consecutive default ids
+    and a flat spec).
+    """
+
+    def __init__(self, dim: int, *, metric: str = "l2", spec: str | IndexSpec | None = None,
+                 nprobe: int | None = None, seed: Seed = None, n_shards: int = 2, client: Any = None,
+                 layout: str = "cell"):
+        self.client = _default_client(client)
+        if spec is None:
+            raise ValueError("`spec` is required for a ShardedIndex (e.g. 'IVF1024,LVQ8' or 'Flat')")
+        if layout not in LAYOUTS:
+            raise ValueError(f"`layout` must be one of {LAYOUTS}; got {layout!r}")
+        self.template = Index(dim, metric=metric, spec=spec, nprobe=nprobe, seed=seed)
+        if layout == "cell" and not self.template.spec.nlist:
+            layout = "round-robin"  # no cells to own
+        self.n_shards = check_dim(n_shards, "n_shards")
+        self.layout = layout
+        self._owner = np.zeros(1, np.int64)  # shard of each IVF cell
+        self._shards: list[Any] = []  # futures of the shard Index objects
+        self._counts = np.zeros(self.n_shards, np.int64)
+        self._next_id = 0
+        self._files: list[tuple[str, str]] | None = None  # (path, sha256) per shard, once saved
+        self.last_routing: list[np.ndarray] = []  # query rows sent to each shard by the last search
+
+    # ------------------------------------------------------------------ info
+    @property
+    def dim(self) -> int:
+        return self.template.dim
+
+    @property
+    def metric(self) -> str:
+        return self.template.metric
+
+    @property
+    def spec(self) -> IndexSpec:
+        return self.template.spec
+
+    @property
+    def nprobe(self) -> int:
+        return self.template.nprobe
+
+    @nprobe.setter
+    def nprobe(self, value: int | None) -> None:
+        self.template.nprobe = value
+
+    @property
+    def trained(self) -> bool:
+        return self.template.trained
+
+    def __len__(self) -> int:
+        return int(self._counts.sum())
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Vectors per shard (n_shards,) int64."""
+        return self._counts.copy()
+
+    def __repr__(self) -> str:
+        workers = len(self.client.scheduler_info().get("workers", {}))
+        return (f"ShardedIndex(dim={self.dim}, metric={self.metric!r}, spec='{self.spec}', n={len(self)}, "
+                f"n_shards={self.n_shards}, layout={self.layout!r}, workers={workers}, "
+                f"counts={self._counts.tolist()})")
+
+    # ------------------------------------------------------------------ build
+    def _workers(self) -> list[str]:
+        workers = sorted(self.client.scheduler_info()["workers"])
+        if not workers:
+            raise RuntimeError("the Dask cluster has no workers")
+        return workers
+
+    def _place(self, futures_fn) -> list[Any]:
+        """One future per shard from ``futures_fn(s, worker)``, shards spread round-robin on the workers."""
+        workers = self._workers()
+        return [futures_fn(s, workers[s % len(workers)]) for s in range(self.n_shards)]
+
+    def train(self, x: Any) -> ShardedIndex:
+        """Fit the shared stages once, on the client, and give every shard the trained (empty) template.
+
+        ``x`` is a NumPy array or a ``dask.array`` (a sample small enough for
+        one machine: k-means uses at most 256 rows per centroid anyway).
+        """
+        x = _local(x)
+        self.template.train(x)
+        if self.layout == "cell":
+            self._owner = _balance(np.bincount(self.template.assign(x), minlength=self.template.nlist),
+                                   self.n_shards)
+        self._start_shards()
+        return self
+
+    def _start_shards(self) -> None:
+        tmpl = self.client.scatter(self.template, broadcast=True, hash=False)
+        self._shards = self._place(lambda s, w: self.client.submit(
+            _shard_new, tmpl, workers=[w], allow_other_workers=True, pure=False))
+        self._counts = np.zeros(self.n_shards, np.int64)
+        self._files = None
+
+    def add(self, x: Any, ids: Any = None, attributes: Any = None) -> np.ndarray:
+        """Add vectors (NumPy or ``dask.array``, rows = vectors); returns their ids (n,) int64.
+
+        Rows are routed to shards block by block on the workers, so a Dask
+        array is never collected on the client. ``ids`` (NumPy or Dask, or
+        None for consecutive ids) and ``attributes`` (dict of equal-length
+        arrays, NumPy or Dask) follow the rows.
+        """
+        if not self._shards:
+            if not self.template.spec.needs_training:
+                self.template.trained = True
+                if self.metric != "hamming":
+                    self.template._mean = np.zeros(self.dim, np.float32)
+                self._start_shards()
+            else:
+                raise ValueError(f"this index ('{self.spec}') must be trained first: call train(x)")
+        self._check_rows(x)
+        blocks, sizes = _blocks(self.client, x, "x")
+        n = int(sum(sizes))
+        if ids is None:
+            out_ids = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
+            id_blocks = [out_ids[a : a + m] for a, m in zip(np.cumsum([0, *sizes[:-1]]), sizes)]
+        else:
+            if _is_dask(ids):
+                out_ids = ids.astype(np.int64)
+                top = int(out_ids.max().compute()) if n else -1
+            else:
+                out_ids = np.asarray(ids)
+                if out_ids.dtype.kind not in "iu" or out_ids.shape != (n,):
+                    raise ValueError(f"`ids` must be ({n},) integers, one per vector; got shape {out_ids.shape}, "
+                                     f"dtype {out_ids.dtype}")
+                out_ids = out_ids.astype(np.int64)
+                top = int(out_ids.max()) if n else -1
+            id_blocks, id_sizes = _blocks(self.client, out_ids, "ids", like=sizes)
+            if list(id_sizes) != list(sizes):
+                raise ValueError(f"`ids` must have one id per vector ({n}); got {sum(id_sizes)}")
+        attr_blocks = {}
+        if attributes is not None:
+            if not isinstance(attributes, dict):
+                raise TypeError("`attributes` of a ShardedIndex must be a dict of equal-length arrays")
+            for name, col in attributes.items():
+                attr_blocks[name], col_sizes = _blocks(self.client, col, f"attributes[{name!r}]", like=sizes)
+                if list(col_sizes) != list(sizes):
+                    raise ValueError(f"`attributes[{name!r}]` must have {n} values; got {sum(col_sizes)}")
+        per_shard: list[list[Any]] = [[] for _ in range(self.n_shards)]
+        tmpl = self.client.scatter(self.template, broadcast=True, hash=False)
+        for b in range(len(blocks)):
+            attrs_b = {name: cols[b] for name, cols in attr_blocks.items()}
+            routed = self.client.submit(_route, tmpl, self.layout, self._owner, self.n_shards, blocks[b],
+                                        id_blocks[b], attrs_b, pure=False)
+            for s in range(self.n_shards):
+                per_shard[s].append(self.client.submit(_part, routed, s, pure=False))
+        new_shards = [self.client.submit(_shard_add, shard, *parts, pure=False)
+                      for shard, parts in zip(self._shards, per_shard)]
+        counts = self.client.gather([self.client.submit(_shard_len, sh, pure=False) for sh in new_shards])
+        self._shards = new_shards
+        self._counts = np.array(counts, np.int64)
+        self._files = None
+        self._next_id = max(self._next_id + (n if ids is None else 0), (top + 1) if ids is not None else 0)
+        return out_ids
+
+    def _check_rows(self, x: Any) -> None:
+        """Shape and dtype of the vectors, checked on the client (Dask arrays lazily: metadata only)."""
+        if not _is_dask(x):
+            self.template._vectors(x, "x")
+            return
+        width = (self.dim + 63) // 64 if self.metric == "hamming" else self.dim
+        if x.ndim != 2 or x.shape[1] != width:
+            raise ValueError(f"`x` must have shape (n, {width}); got {x.shape}")
+        if self.metric == "hamming" and x.dtype != np.uint64:
+            raise TypeError(f"`x` must hold uint64 words for metric='hamming'; got dtype {x.dtype}")
+        if self.metric != "hamming" and x.dtype.kind not in "biuf":
+            raise TypeError(f"`x` must hold real numbers; got dtype {x.dtype}")
+
+    # ------------------------------------------------------------------ search
+    def search(self, q: Any, k: int, *, nprobe: int | None = None, filter: Any = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """k nearest stored vectors of each query: ``(distances, ids)`` float32 / int64 ``(nq, k)``, as ``Index.search``."""
+        if not self._shards:
+            raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
+        qv = self.template._vectors(q, "q")
+        k = check_k(k, len(self))
+        nq = qv.shape[0]
+        for attempt in range(2):
+            try:
+                return self._search_once(qv, nq, k, nprobe, filter)
+            except Exception:
+                lost = self._lost_shards()
+                if not lost or attempt:
+                    raise
+                if self._files is None:
+                    raise RuntimeError(f"shard(s) {lost} were lost with their Dask worker and were never saved: "
+                                       "save() the index to make its shards recoverable") from None
+                for s in lost:  # reload from the saved file, on any live worker
+                    path, sha = self._files[s]
+                    self._shards[s] = self.client.submit(_shard_load, path, sha, False, pure=False)
+        raise AssertionError("unreachable")
+
+    def _lost_shards(self) -> list[int]:
+        return [s for s, f in enumerate(self._shards) if f.status in ("error", "lost", "cancelled")]
+
+    def _search_once(self, qv: np.ndarray, nq: int, k: int, nprobe: int | None, flt: Any
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        if self.layout == "cell" and flt is None:
+            owners = self._owner[self.template.probes(qv, nprobe)]  # (nq, nprobe) shard of each probed cell
+            routing = [np.flatnonzero((owners == s).any(axis=1)) for s in range(self.n_shards)]
+        else:
+            routing = [np.arange(nq) for _ in range(self.n_shards)]
+        self.last_routing = routing
+        parts = [self.client.submit(_shard_search, shard, qv[rows], rows, nq, k, nprobe, flt, pure=False)
+                 for shard, rows, count in zip(self._shards, routing, self._counts) if rows.shape[0] and count]
+        if not parts:
+            return _empty(nq, k)
+        while len(parts) > 1:  # tree reduction on the workers
+            merged = [self.client.submit(_merge, parts[j], parts[j + 1], k, pure=False)
+                      for j in range(0, len(parts) - 1, 2)]
+            parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+        d, i = parts[0].result()
+        return d, i
+
+    # ------------------------------------------------------------------ remove
+    def remove(self, ids: Any) -> int:
+        """Remove vectors by id from whichever shard holds them; unknown ids raise ValueError."""
+        arr = np.asarray(ids).reshape(-1)
+        if arr.dtype.kind not in "iu":
+            raise ValueError(f"`ids` must be integers; got dtype {arr.dtype}")
+        arr = np.unique(arr.astype(np.int64))
+        present = self.client.gather([self.client.submit(_shard_present, s, arr, pure=False) for s in self._shards])
+        found = np.concatenate(present) if present else np.empty(0, np.int64)
+        missing = np.setdiff1d(arr, found)
+        if missing.shape[0]:
+            raise ValueError(f"`ids` not in the index: {missing[:5].tolist()}")
+        self._shards = [self.client.submit(_shard_remove, s, p, pure=False) if p.shape[0] else s
+                        for s, p in zip(self._shards, present)]
+        self._counts = self._counts - np.array([p.shape[0] for p in present], np.int64)
+        self._files = None
+        return int(arr.shape[0])
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | os.PathLike) -> None:
+        """Each worker writes its shards as ``Index`` files; then one JSON manifest (written atomically).
+
+        The directory must be reachable by the workers at the same path (a
+        shared file system; on a LocalCluster, the local disk).
+        """
+        if not self._shards:
+            raise ValueError("the index is empty and untrained: nothing to save")
+        root = Path(directory).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        paths = [str(root / f"shard-{s:05d}.hdvec") for s in range(self.n_shards)]
+        self.template.save(root / "template.hdvec")
+        saved = self.client.gather([self.client.submit(_shard_save, shard, p, pure=False)
+                                    for shard, p in zip(self._shards, paths)])
+        manifest = {"kind": MANIFEST_KIND, "version": MANIFEST_VERSION, "dim": self.dim, "metric": self.metric,
+                    "spec": str(self.spec), "n_shards": self.n_shards, "layout": self.layout,
+                    "next_id": self._next_id, "owner": self._owner.tolist(), "template_sha256":
+                    _sha256(str(root / "template.hdvec")),
+                    "shards": [{"file": Path(p).name, "count": int(c), "sha256": h}
+                               for p, (c, h) in zip(paths, saved)]}
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(manifest, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, root / MANIFEST)
+        self._counts = np.array([c for c, _ in saved], np.int64)
+        self._files = [(p, h) for p, (_, h) in zip(paths, saved)]
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, *, client: Any = None, mmap: bool = False) -> ShardedIndex:
+        """Read a directory written by ``save`` and place its shards on the client's workers.
+
+        A missing or damaged shard file raises (FileNotFoundError / FormatError naming the file).
+        """
+        root = Path(directory).resolve()
+        try:
+            manifest = json.loads((root / MANIFEST).read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"'{root / MANIFEST}' is missing: not a saved ShardedIndex") from None
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"'{root / MANIFEST}' is corrupted: {exc}") from None
+        if manifest.get("kind") != MANIFEST_KIND:
+            raise FormatError(f"'{root / MANIFEST}' does not describe a ShardedIndex")
+        if manifest.get("version", 0) > MANIFEST_VERSION:
+            raise FormatError(f"'{root / MANIFEST}' has format version {manifest['version']}; this hdvec reads "
+                              f"up to {MANIFEST_VERSION}: upgrade hdvec")
+        tpath = root / "template.hdvec"
+        if not tpath.is_file():
+            raise FileNotFoundError(f"'{tpath}' is missing")
+        if _sha256(str(tpath)) != manifest["template_sha256"]:
+            raise FormatError(f"'{tpath}' is damaged: its sha256 does not match the manifest")
+        out = cls.__new__(cls)
+        out.client = _default_client(client)
+        out.template = Index.load(tpath)
+        out.n_shards = int(manifest["n_shards"])
+        out.layout = manifest["layout"]
+        out._owner = np.asarray(manifest["owner"], np.int64)
+        out._next_id = int(manifest["next_id"])
+        out.last_routing = []
+        shards = manifest["shards"]
+        for sh in shards:
+            if not (root / sh["file"]).is_file():
+                raise FileNotFoundError(f"shard file '{root / sh['file']}' is missing")
+        out._files = [(str(root / sh["file"]), sh["sha256"]) for sh in shards]
+        out._shards = out._place(lambda s, w: out.client.submit(
+            _shard_load, out._files[s][0], out._files[s][1], mmap, workers=[w], allow_other_workers=True,
+            pure=False))
+        counts = out.client.gather([out.client.submit(_shard_len, s, pure=False) for s in out._shards])
+        out._counts = np.array(counts, np.int64)
+        expected = [int(sh["count"]) for sh in shards]
+        if counts != expected:
+            bad = next(s for s in range(len(counts)) if counts[s] != expected[s])
+            raise FormatError(f"shard file '{out._files[bad][0]}' holds {counts[bad]} vectors; the manifest says "
+                              f"{expected[bad]}")
+        return out
+
+
+# ----------------------------------------------------------------------------- helpers
+def _balance(sizes: np.ndarray, n_shards: int) -> np.ndarray:
+    """Shard of each cell: largest cells first, each to the least-loaded shard (ties: lowest shard)."""
+    owner = np.zeros(sizes.shape[0], np.int64)
+    load = np.zeros(n_shards, np.int64)
+    for c in np.argsort(-sizes, kind="stable"):
+        s = int(np.argmin(load))
+        owner[c] = s
+        load[s] += sizes[c]
+    return owner
+
+
+def _is_dask(x: Any) -> bool:
+    import sys
+
+    da = sys.modules.get("dask.array")
+    return da is not None and isinstance(x, da.Array)
+
+
+def _local(x: Any) -> np.ndarray:
+    return x.compute() if _is_dask(x) else x
+
+
+def _blocks(client: Any, x: Any, name: str, like: list[int] | None = None) -> tuple[list[Any], list[int]]:
+    """Row blocks of ``x`` as futures on the workers (Dask) or local arrays (NumPy), and their sizes."""
+    if _is_dask(x):
+        if like is not None:
+            x = x.rechunk({0: tuple(like)})
+        if any(np.isnan(c) for c in x.chunks[0]):
+            raise ValueError(f"`{name}` has unknown chunk sizes: call {name}.compute_chunk_sizes() first")
+        if x.ndim == 2:
+            x = x.rechunk({1: -1})
+        delayed = x.to_delayed().ravel().tolist()
+        return client.compute(delayed), [int(c) for c in x.chunks[0]]
+    arr = np.asarray(x)
+    if like is None:
+        cuts = list(range(0, arr.shape[0], _BLOCK)) or [0]
+        pieces, sizes = [arr[a : a + _BLOCK] for a in cuts], [min(_BLOCK, arr.shape[0] - a) for a in cuts]
+    else:
+        bounds = np.cumsum([0, *like])
+        if arr.shape[0] != bounds[-1]:
+            return [], [arr.shape[0]]
+        pieces, sizes = [arr[bounds[j] : bounds[j + 1]] for j in range(len(like))], list(like)
+    return client.scatter(pieces, hash=False), sizes  # to the workers once; routing tasks read them there
