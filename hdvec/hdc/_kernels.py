@@ -548,13 +548,13 @@ _TILE = 16  # rows per tile of the batched structured transform
 def structured_apply(x, signs, perms, starts, sizes, transpose, out):
     """Apply the structured orthogonal transform (see ``structured_apply_rows``) to each row of x.
 
-    Batches of at least one tile go through ``structured_apply_tiles``, which
-    keeps ``_TILE`` rows side by side so every butterfly is a SIMD loop.
+    Always ``structured_apply_tiles`` (``_TILE`` rows side by side, so every
+    butterfly is a SIMD loop; a short batch fills part of one tile): each row
+    gets the same float32 arithmetic whatever the batch around it, so encoding
+    a record alone, in a batch or on another Dask worker gives the same bytes.
+    ``structured_apply_rows`` (float64) stays as the reference.
     """
-    if x.shape[0] >= _TILE:
-        structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out)
-    else:
-        structured_apply_rows(x, signs, perms, starts, sizes, transpose, out)
+    structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out)
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -211,3 +211,14 @@ def test_torch_device_output(backend):
     np.testing.assert_array_equal(out.cpu().numpy(), enc.encode_batch(recs))
     _, idx = enc.query(out[0], "b", ["y", "x"])  # query takes tensors too
     assert idx[0] == 1
+
+
+def test_a_record_encodes_to_the_same_bytes_alone_or_in_any_batch():
+    """Batch composition (chunk of 256, a Dask partition, one record) never changes a vector's bits."""
+    records = [{"id": i, "name": f"n{i}", "tags": ["x", "y"][: i % 3], "v": {"w": i / 7}} for i in range(40)]
+    enc = JSONEncoder(256, seed=0)
+    batch = enc.encode_batch(records)
+    fresh = JSONEncoder(256, seed=0)  # another encoder: paths first seen in another order
+    for i in (39, 0, 17):
+        assert fresh.encode(records[i]).tobytes() == batch[i].tobytes()
+    assert JSONEncoder(256, seed=0).encode_batch(records[5:9]).tobytes() == batch[5:9].tobytes()
