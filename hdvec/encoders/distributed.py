@@ -22,12 +22,29 @@ def _encode_partition(items: list, encoder: Any, function_pairs: bool) -> list[n
 
 
 def encode_bag(encoder: Any, bag: Any) -> Any:
-    """Encode every item of ``bag`` on the workers -> ``dask.array`` (n, width), one chunk per partition.
+    """Encode every item of ``bag`` on the workers into a ``dask.array``, one chunk per partition.
 
-    ``encoder`` is any hdvec encoder (texts for ``NGramEncoder`` /
-    ``TokenEncoder``, JSON values for ``JSONEncoder``, ``(x, y)`` pairs for
-    ``FunctionEncoder``). Partition lengths are counted first (one cheap pass)
-    so the array has known chunks. Needs ``pip install 'hdvec[distributed]'``.
+    Parameters
+    ----------
+    encoder : NGramEncoder, TokenEncoder, JSONEncoder or FunctionEncoder
+        Texts for the text encoders, JSON values for ``JSONEncoder``,
+        ``(x, y)`` sample pairs for ``FunctionEncoder``.
+    bag : dask.bag.Bag
+        The items. Partition lengths are counted first (one cheap pass) so
+        the array has known chunk sizes, as ``ShardedIndex.add`` needs.
+
+    Returns
+    -------
+    dask.array.Array
+        ``(n, width)`` with the dtype of ``encoder.encode_batch``; computed,
+        it is byte-identical to ``encoder.encode_batch(list(bag))``.
+
+    Raises
+    ------
+    TypeError
+        If ``bag`` is not a Dask bag or ``encoder`` has no ``encode_batch``.
+    ImportError
+        Without Dask (``pip install 'hdvec[distributed]'``).
     """
     try:
         import dask.array as da

@@ -472,6 +472,28 @@ class Index:
                 d[short], rows[short] = self._search_lists(qv[short], k, self.nlist, allowed, device)
         return self._finish(qv, d, rows, torch_in, device)
 
+    def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``search`` scanning given IVF lists per query (as Faiss's ``search_preassigned``); no filter.
+
+        ``lists``: (nq, nprobe) int64, e.g. ``probes(q)`` computed elsewhere (a
+        ``ShardedIndex`` routes queries with them); -1 entries are skipped.
+        """
+        if not self.trained:
+            raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
+        qv = self._vectors(q, "q")
+        k = check_k(k, len(self))
+        lists = np.ascontiguousarray(lists, dtype=np.int64)
+        if lists.ndim != 2 or lists.shape[0] != qv.shape[0] or lists.size and (lists.max() >= self.nlist or
+                                                                                 lists.min() < -1):
+            raise ValueError(f"`lists` must be ({qv.shape[0]}, nprobe) list numbers in [-1, {self.nlist}); "
+                             f"got shape {lists.shape}")
+        if not self._ids.shape[0] or not self.spec.nlist:
+            return self.search(qv, k)
+        allowed = ~self._deleted if self._n_deleted else np.empty(0, bool)
+        with serial(self._search_work(qv.shape[0], lists.shape[1]) < SERIAL_WORK):
+            d, rows = self._search(qv, k, lists.shape[1], allowed, lists)
+        return self._finish(qv, d, rows, False, None)
+
     def _search_lists(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
         if device is not None:
@@ -525,13 +547,14 @@ class Index:
             return nearest_lists(work, self._centroids, nprobe, self._coarse)
         return np.zeros((work.shape[0], 1), np.int64)
 
-    def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, lists: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
         spec = self.spec
         nq = qv.shape[0]
         if self.metric == "hamming":
             if not spec.nlist and not allowed.shape[0]:
                 return knn_hamming(qv, self._data["words"], k) if len(self._ids) else _empty(nq, k)
-            probes = self._probes(qv, nprobe)
+            probes = self._probes(qv, nprobe) if lists is None else lists
             out_d, out_r = np.empty((nq, k), np.float32), np.empty((nq, k), np.int64)
             L.scan_hamming(qv, probes, self._offsets, self._data["words"], allowed, out_d, out_r)
             return out_d, out_r
@@ -541,7 +564,7 @@ class Index:
             if not len(self._ids):
                 return _empty(nq, k)
             return dense_topk(work, self._data["vectors"], k, "l2" if not ip else "ip", self._data["sqnorm"])
-        probes = self._probes(work, nprobe)
+        probes = self._probes(work, nprobe) if lists is None else lists
         kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
         out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
         data = self._data

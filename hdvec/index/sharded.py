@@ -75,11 +75,18 @@ def _shard_len(shard: Index) -> int:
 
 
 def _shard_search(shard: Index, q: np.ndarray, rows: np.ndarray, nq: int, k: int, nprobe: int | None,
-                  flt: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Search the queries ``q`` (rows ``rows`` of the batch); full (nq, k) arrays, padded elsewhere."""
+                  flt: Any, lists: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Search the queries ``q`` (rows ``rows`` of the batch); full (nq, k) arrays, padded elsewhere.
+
+    ``lists``: the queries' probed lists, computed once on the client for routing (None: the shard
+    finds them itself).
+    """
     d, i = _empty(nq, k)
     if len(shard) and rows.shape[0]:
-        d[rows], i[rows] = shard.search(q, k, nprobe=nprobe, filter=flt)
+        if lists is not None:
+            d[rows], i[rows] = shard.search_preassigned(q, k, lists)
+        else:
+            d[rows], i[rows] = shard.search(q, k, nprobe=nprobe, filter=flt)
     return d, i
 
 
@@ -366,13 +373,16 @@ class ShardedIndex:
 
     def _search_once(self, qv: np.ndarray, nq: int, k: int, nprobe: int | None, flt: Any
                      ) -> tuple[np.ndarray, np.ndarray]:
+        lists = None
         if self.layout == "cell" and flt is None:
-            owners = self._owner[self.template.probes(qv, nprobe)]  # (nq, nprobe) shard of each probed cell
+            lists = self.template.probes(qv, nprobe)  # (nq, nprobe), computed once, sent with the queries
+            owners = self._owner[lists]
             routing = [np.flatnonzero((owners == s).any(axis=1)) for s in range(self.n_shards)]
         else:
             routing = [np.arange(nq) for _ in range(self.n_shards)]
         self.last_routing = routing
-        parts = [self.client.submit(_shard_search, shard, qv[rows], rows, nq, k, nprobe, flt, pure=False)
+        parts = [self.client.submit(_shard_search, shard, qv[rows], rows, nq, k, nprobe, flt,
+                                    None if lists is None else lists[rows], pure=False)
                  for shard, rows, count in zip(self._shards, routing, self._counts) if rows.shape[0] and count]
         if not parts:
             return _empty(nq, k)

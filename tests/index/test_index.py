@@ -317,6 +317,20 @@ def test_torch_queries_give_torch_results():
     np.testing.assert_array_equal(hi.numpy(), knn_hamming(words, words, 3)[1])
 
 
+@pytest.mark.parametrize("spec", ["IVF16,LVQ8", "IVF16,Flat", "IVF16,LVQ4x8", "IVF16,LVQ8,Rerank"])
+def test_search_preassigned_equals_search_with_the_same_lists(spec):
+    idx = Index(32, spec=spec, seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    idx.remove(idx.ids[:5])
+    lists = idx.probes(XQ, 3)
+    assert lists.shape == (50, 3)
+    for got, want in zip(idx.search_preassigned(XQ, 10, lists), idx.search(XQ, 10, nprobe=3)):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="`lists` must be"):
+        idx.search_preassigned(XQ, 10, lists + 100)
+
+
 def test_bad_input():
     idx = Index(32, spec="IVF16,LVQ8", seed=0)
     with pytest.raises(ValueError, match="must be trained first"):
