@@ -331,6 +331,32 @@ def test_search_preassigned_equals_search_with_the_same_lists(spec):
         idx.search_preassigned(XQ, 10, lists + 100)
 
 
+def test_automatic_spec_calibrates_nprobe_for_recall(caplog):
+    import logging
+
+    rng = np.random.default_rng(8)
+    centres = rng.standard_normal((300, 16)).astype(np.float32) * 3
+    xb = (centres[rng.integers(0, 300, 24_000)] + rng.standard_normal((24_000, 16))).astype(np.float32)
+    xq = (centres[rng.integers(0, 300, 200)] + rng.standard_normal((200, 16))).astype(np.float32)
+    idx = Index(16, seed=0)
+    with caplog.at_level(logging.INFO, logger="hdvec"):
+        idx.add(xb)
+    assert any(r.getMessage().startswith(f"Index: nprobe={idx.nprobe} (recall@11 >= 0.95") for r in caplog.records)
+    assert idx.spec.nlist == 256 and idx.nprobe < 256 // 4, idx.nprobe
+    _, truth = knn(xq, xb, 10)
+    assert recall(idx.search(xq, 10)[1], truth) >= 0.93
+    again = Index(16, seed=0)
+    again.add(xb)
+    assert again.nprobe == idx.nprobe  # seeded
+    fixed = Index(16, nprobe=5, seed=0)
+    fixed.add(xb)
+    assert fixed.nprobe == 5  # a user's nprobe is kept
+    trained = Index(16, seed=0)  # train() then add(): calibrated too
+    trained.train(xb)
+    trained.add(xb)
+    assert trained.nprobe == idx.nprobe
+
+
 def test_bad_input():
     idx = Index(32, spec="IVF16,LVQ8", seed=0)
     with pytest.raises(ValueError, match="must be trained first"):
