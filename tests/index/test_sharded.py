@@ -115,6 +115,17 @@ def test_dask_array_input(client):
     np.testing.assert_array_equal(sh.search(XQ, 10, nprobe=8)[1], one.search(XQ, 10, nprobe=8)[1])
     with pytest.raises(ValueError, match=r"`x` must have shape \(n, 16\)"):
         sh.add(da.zeros((10, 3), chunks=5))
+    # ids and attributes as Dask arrays too, chunked differently from the vectors
+    sh2 = ShardedIndex(16, spec="IVF8,Flat", seed=0, client=client)
+    sh2.train(XB)
+    ids = np.arange(4000, dtype=np.int64) * 3 + 1
+    sh2.add(da.from_array(XB, chunks=900), ids=da.from_array(ids, chunks=1000),
+            attributes={"year": da.from_array(YEAR, chunks=600)})
+    _, i = sh2.search(XQ, 10, nprobe=8, filter={"year": (1990, 1995)})
+    allowed = np.flatnonzero((YEAR >= 1990) & (YEAR <= 1995))
+    _, truth = knn(XQ, XB[allowed], 10)
+    np.testing.assert_array_equal(i, ids[allowed[truth]])
+    assert sh2.remove(ids[:3]) == 3 and len(sh2) == 3997
 
 
 def test_save_load_and_damaged_shard(client, tmp_path):
