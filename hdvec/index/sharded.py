@@ -303,6 +303,7 @@ class ShardedIndex:
                                      f"dtype {out_ids.dtype}")
                 out_ids = out_ids.astype(np.int64)
                 top = int(out_ids.max()) if n else -1
+                self._check_new_ids(out_ids)
             id_blocks, id_sizes = _blocks(self.client, out_ids, "ids", like=sizes)
             if list(id_sizes) != list(sizes):
                 raise ValueError(f"`ids` must have one id per vector ({n}); got {sum(id_sizes)}")
@@ -330,6 +331,20 @@ class ShardedIndex:
         self._files = None
         self._next_id = max(self._next_id + (n if ids is None else 0), (top + 1) if ids is not None else 0)
         return out_ids
+
+    def _check_new_ids(self, ids: np.ndarray) -> None:
+        """NumPy ids must be >= 0, unique, and on no shard yet (one small distributed lookup)."""
+        if ids.shape[0] and ids.min() < 0:
+            raise ValueError(f"`ids` must be >= 0; got {ids.min()}")
+        uniq = np.unique(ids)
+        if uniq.shape[0] != ids.shape[0]:
+            raise ValueError("`ids` must be unique; got duplicates within the call")
+        if len(self):
+            present = self.client.gather([self.client.submit(_shard_present, sh, uniq, pure=False)
+                                          for sh in self._shards])
+            found = np.concatenate(present)
+            if found.shape[0]:
+                raise ValueError(f"`ids` must be new; id {found.min()} is already in the index")
 
     def _check_rows(self, x: Any) -> None:
         """Shape and dtype of the vectors, checked on the client (Dask arrays lazily: metadata only)."""

@@ -126,6 +126,10 @@ def test_dask_array_input(client):
     _, truth = knn(XQ, XB[allowed], 10)
     np.testing.assert_array_equal(i, ids[allowed[truth]])
     assert sh2.remove(ids[:3]) == 3 and len(sh2) == 3997
+    with pytest.raises(ValueError, match="`ids` must be new; id 10 is already in the index"):
+        sh2.add(XB[:2], ids=np.array([10, 10**9]))
+    with pytest.raises(ValueError, match="`ids` must be unique"):
+        sh2.add(XB[:2], ids=np.array([7, 7]))
 
 
 def test_save_load_and_damaged_shard(client, tmp_path):
