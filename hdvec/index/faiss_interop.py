@@ -134,14 +134,7 @@ def from_faiss(faiss_index: Any, *, seed: Any = None) -> Any:
     binary = isinstance(inner, faiss.IndexBinary)
     n = int(inner.ntotal)
     if isinstance(inner, (faiss.IndexFlat, faiss.IndexBinaryFlat)):
-        if binary:
-            metric = "hamming"
-        elif inner.metric_type == faiss.METRIC_L2:
-            metric = "l2"
-        elif inner.metric_type == faiss.METRIC_INNER_PRODUCT:
-            metric = "ip"
-        else:
-            raise ValueError(f"`faiss_index` metric {inner.metric_type} has no hdvec equivalent (L2, IP, Hamming)")
+        metric = _metric(inner, binary)
         x = _flat_vectors(inner, n, binary)
         out = Index(int(inner.d), metric=metric, spec=IndexSpec("flat"), seed=seed)
         out.add(_to_words(x, int(inner.d)) if binary else x, ids=ids if ids is not None else None, progress=False)
@@ -149,6 +142,18 @@ def from_faiss(faiss_index: Any, *, seed: Any = None) -> Any:
     if isinstance(inner, (faiss.IndexIVFFlat, faiss.IndexBinaryIVF)):
         return _from_ivf(inner, ids, binary, seed)
     raise ValueError(f"from_faiss() converts flat and IVF-Flat indexes (float or binary); got {type(inner).__name__}")
+
+
+def _metric(inner: Any, binary: bool) -> str:
+    """hdvec metric of a Faiss index: 'hamming', 'l2' or 'ip' (others raise ValueError)."""
+    faiss = _faiss()
+    if binary:
+        return "hamming"
+    if inner.metric_type == faiss.METRIC_L2:
+        return "l2"
+    if inner.metric_type == faiss.METRIC_INNER_PRODUCT:
+        return "ip"
+    raise ValueError(f"`faiss_index` metric {inner.metric_type} has no hdvec equivalent (L2, IP, Hamming)")
 
 
 def _flat_vectors(inner: Any, n: int, binary: bool) -> np.ndarray:
@@ -171,14 +176,7 @@ def _from_ivf(inner: Any, ids_map: np.ndarray | None, binary: bool, seed: Any) -
 
     faiss = _faiss()
     quantizer = faiss.downcast_IndexBinary(inner.quantizer) if binary else faiss.downcast_index(inner.quantizer)
-    if binary:
-        metric = "hamming"
-    elif inner.metric_type == faiss.METRIC_L2:
-        metric = "l2"
-    elif inner.metric_type == faiss.METRIC_INNER_PRODUCT:
-        metric = "ip"
-    else:
-        raise ValueError(f"`faiss_index` metric {inner.metric_type} has no hdvec equivalent (L2, IP, Hamming)")
+    metric = _metric(inner, binary)
     flat_l2 = isinstance(quantizer, (faiss.IndexFlatL2, faiss.IndexBinaryFlat))  # hdvec assigns lists by L2
     if not flat_l2:
         raise ValueError("from_faiss() needs an IVF index with a flat L2 (or binary flat) quantizer; got "

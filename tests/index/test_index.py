@@ -357,6 +357,19 @@ def test_automatic_spec_calibrates_nprobe_for_recall(caplog):
     assert trained.nprobe == idx.nprobe
 
 
+def test_probes_and_assign_need_a_trained_index_and_match_search():
+    idx = Index(32, spec="IVF16,Flat", seed=0)
+    with pytest.raises(ValueError, match="untrained: call train"):
+        idx.probes(XQ)
+    with pytest.raises(ValueError, match="untrained: call train"):
+        idx.assign(XB)
+    idx.train(XB)
+    idx.add(XB)
+    np.testing.assert_array_equal(idx.assign(XB[:100]), idx.probes(XB[:100], 1)[:, 0])
+    with pytest.raises(ValueError, match="`x` must have dim 32"):
+        idx.assign(XB[:, :5])
+
+
 def test_bad_input():
     idx = Index(32, spec="IVF16,LVQ8", seed=0)
     with pytest.raises(ValueError, match="must be trained first"):
