@@ -315,12 +315,10 @@ class Index:
         out: dict[str, np.ndarray] = {}
         if self.metric == "hamming":
             out["words"] = x
-            out["_list"] = (knn_hamming(x, self._centroids, 1)[1][:, 0] if spec.nlist
-                            else np.zeros(x.shape[0], np.int64))
+            out["_list"] = self._lists(x)
             return out
         work = self._work(x)
-        out["_list"] = (nearest_lists(work, self._centroids, 1, self._coarse)[:, 0] if spec.nlist
-                        else np.zeros(x.shape[0], np.int64))
+        out["_list"] = self._lists(x, work)
         if spec.codes == "flat":
             out["vectors"] = work
             out["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
@@ -353,12 +351,15 @@ class Index:
         """IVF list of each row of ``x`` (n, dim) as ``add`` would store it: (n,) int64 (zeros without IVF)."""
         if not self.trained:
             raise ValueError("the index is untrained: call train(x) before assign")
-        x = self._vectors(x, "x")
+        return self._lists(self._vectors(x, "x"))
+
+    def _lists(self, x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+        """Nearest IVF list of each validated row (``work``: its projected form, when already computed)."""
         if not self.spec.nlist:
             return np.zeros(x.shape[0], np.int64)
         if self.metric == "hamming":
             return knn_hamming(x, self._centroids, 1)[1][:, 0]
-        return nearest_lists(self._work(x), self._centroids, 1, self._coarse)[:, 0]
+        return nearest_lists(self._work(x) if work is None else work, self._centroids, 1, self._coarse)[:, 0]
 
     def probes(self, q: Any, nprobe: int | None = None) -> np.ndarray:
         """The IVF lists ``search`` scans for each query: (nq, nprobe) int64, nearest first."""

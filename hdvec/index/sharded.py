@@ -297,13 +297,9 @@ class ShardedIndex:
                 out_ids = ids.astype(np.int64)
                 top = int(out_ids.max().compute()) if n else -1
             else:
-                out_ids = np.asarray(ids)
-                if out_ids.dtype.kind not in "iu" or out_ids.shape != (n,):
-                    raise ValueError(f"`ids` must be ({n},) integers, one per vector; got shape {out_ids.shape}, "
-                                     f"dtype {out_ids.dtype}")
-                out_ids = out_ids.astype(np.int64)
+                out_ids = self.template._check_new_ids(ids, n)  # shape, dtype, >= 0, unique (template is empty)
                 top = int(out_ids.max()) if n else -1
-                self._check_new_ids(out_ids)
+                self._check_ids_absent(out_ids)
             id_blocks, id_sizes = _blocks(self.client, out_ids, "ids", like=sizes)
             if list(id_sizes) != list(sizes):
                 raise ValueError(f"`ids` must have one id per vector ({n}); got {sum(id_sizes)}")
@@ -332,13 +328,9 @@ class ShardedIndex:
         self._next_id = max(self._next_id + (n if ids is None else 0), (top + 1) if ids is not None else 0)
         return out_ids
 
-    def _check_new_ids(self, ids: np.ndarray) -> None:
-        """NumPy ids must be >= 0, unique, and on no shard yet (one small distributed lookup)."""
-        if ids.shape[0] and ids.min() < 0:
-            raise ValueError(f"`ids` must be >= 0; got {ids.min()}")
+    def _check_ids_absent(self, ids: np.ndarray) -> None:
+        """Validated NumPy ids must be on no shard yet (one small distributed lookup)."""
         uniq = np.unique(ids)
-        if uniq.shape[0] != ids.shape[0]:
-            raise ValueError("`ids` must be unique; got duplicates within the call")
         if len(self):
             present = self.client.gather([self.client.submit(_shard_present, sh, uniq, pure=False)
                                           for sh in self._shards])
