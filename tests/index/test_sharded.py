@@ -151,6 +151,11 @@ def test_save_load_and_damaged_shard(client, tmp_path):
     shard.unlink()
     with pytest.raises(FileNotFoundError, match="shard-00001.hdvec"):
         ShardedIndex.load(tmp_path / "idx", client=client)
+    with pytest.raises(FileNotFoundError, match="manifest.json' is missing"):
+        ShardedIndex.load(tmp_path / "nothing-here", client=client)
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(FormatError, match="manifest.json' is corrupted"):
+        ShardedIndex.load(tmp_path / "idx", client=client)
 
 
 def _kill_worker_of(client, future):
