@@ -35,8 +35,8 @@ print("sim(hello, world) =", round(float(m.similarity(word("hello"), word("world
 # --- MBAT: orthogonal-matrix roles, non-commutative nesting -------------------
 mb = hdc.MBAT(4096, seed=0)
 x = mb.random(1)
-ab = mb.bind(mb.compose(mb.role("a"), mb.role("b")), x)  # x at path a.b
-ba = mb.bind(mb.compose(mb.role("b"), mb.role("a")), x)  # x at path b.a
+ab = mb.bind(x, mb.compose(mb.role("a"), mb.role("b")))  # x at path a.b
+ba = mb.bind(x, mb.compose(mb.role("b"), mb.role("a")))  # x at path b.a
 print("MBAT sim(a.b, b.a) =", round(float(mb.similarity(ab, ba)[0, 0]), 3), "(paths differ)")
 back = mb.unbind(mb.unbind(ab, mb.role("a")), mb.role("b"))
 print("MBAT exact unbind error:", float(np.abs(back - x).max()))

@@ -82,7 +82,7 @@ def main() -> None:
         q = int(queries[0])
         _, same_cat = vec2.search(dense[q], 3, filter={"category": int(labels[q])})
         print(f"\nquery: {texts[q][:70]!r}\nnearest in its category:")
-        for i in same_cat[0][1:]:
+        for i in same_cat[1:]:
             print("  -", texts[i][:70].replace("\n", " "))
         del binary2, vec2  # release the memory map before the folder goes
 

@@ -48,6 +48,13 @@ def same_backend(**arrays: Any) -> bool:
     return use_torch
 
 
+def dtype_name(x: Any) -> str:
+    """NumPy-style dtype name of an array or tensor ("int8", "uint64", ...)."""
+    if is_torch(x):
+        return str(x.dtype).replace("torch.", "")
+    return np.asarray(x).dtype.name
+
+
 def to_device(x: np.ndarray, device: Any) -> Any:
     """NumPy array -> torch tensor on ``device`` (None keeps NumPy)."""
     if device is None:

@@ -68,6 +68,8 @@ def write_arrays(path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarr
         offset_base = start
     pre = _PREAMBLE.pack(MAGIC, VERSION, len(header), hashlib.sha256(header).digest())
     directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot save '{path}': the folder '{directory}' does not exist")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -67,8 +67,8 @@ def check_count(n: object, name: str = "n", minimum: int = 0) -> int:
     return check_dim(n, name, minimum)
 
 
-def check_k(k: object, n: int, name: str = "k") -> int:
-    """``k`` must be an int >= 1; it may exceed ``n`` (results are then padded)."""
+def check_k(k: object, name: str = "k") -> int:
+    """``k`` must be an int >= 1; it may exceed the number of items (results are then padded)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"`{name}` must be an int; got {type(k).__name__}")
     if k < 1:
@@ -101,8 +101,3 @@ def check_finite(x: np.ndarray, name: str) -> None:
         finite = bool(np.isfinite(x).all())
     if not finite:
         raise ValueError(f"`{name}` must contain only finite values; got NaN or inf")
-
-
-def check_nonempty(x: np.ndarray, name: str, axis: int = -2) -> None:
-    if x.ndim >= -axis and x.shape[axis] == 0:
-        raise ValueError(f"`{name}` must not be an empty batch; got shape {x.shape}")

@@ -59,6 +59,7 @@ components per output (decoding noise grows like ``sqrt(m)``), so raise
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,10 +122,10 @@ def _as_real(v: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _as_ranges(r: Any, n: int, name: str) -> np.ndarray:
-    """None, ``(low, high)`` or ``(n, 2)`` -> ``(n, 2)`` float64 with high > low."""
+def _as_ranges(r: Any, n: int, name: str) -> np.ndarray | None:
+    """None, ``(low, high)`` or ``(n, 2)`` -> None or ``(n, 2)`` float64 with high > low."""
     if r is None:
-        return np.tile([0.0, 1.0], (n, 1))
+        return None
     try:
         arr = np.asarray(r, dtype=np.float64)
     except (TypeError, ValueError):
@@ -136,6 +137,37 @@ def _as_ranges(r: Any, n: int, name: str) -> np.ndarray:
     if not (np.isfinite(arr).all() and (arr[:, 1] > arr[:, 0]).all()):
         raise ValueError(f"`{name}` must be finite with high > low; got {arr.tolist()}")
     return arr
+
+
+def _learned_range(arrays: list[np.ndarray], name: str) -> np.ndarray:
+    """``(m, 2)`` [min, max] per column over ``(n, m)`` arrays; a constant column gets [v - 0.5, v + 0.5]."""
+    both = np.concatenate(arrays, axis=0)
+    if both.shape[0] == 0:
+        raise ValueError(f"`{name}` must hold at least one sample to learn its range from; got none")
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    flat = hi <= lo
+    return np.stack([np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)], axis=1)
+
+
+def _columns(v: Any, m: int, name: str, what: str) -> np.ndarray:
+    """``v`` (n,) or (n, m) -> ``(n, m)`` finite float64."""
+    arr = _as_real(v, name)
+    if arr.ndim == 1 and m == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != m:
+        want = "(n,) or (n, 1)" if m == 1 else f"(n, {m})"
+        raise ValueError(f"`{name}` must have shape {want} ({what}={m}); got {arr.shape}")
+    return arr
+
+
+def _outside(arr: np.ndarray, ranges: np.ndarray, slack: np.ndarray | float = 0.0) -> float | None:
+    """The value of ``arr`` (n, m) farthest outside its column's [low, high] widened by ``slack``
+    (a fraction of the width), or None when all are inside."""
+    width = ranges[:, 1] - ranges[:, 0]
+    excess = np.maximum(ranges[:, 0] - arr, arr - ranges[:, 1]) / width - slack
+    if arr.size == 0 or excess.max() <= 0:
+        return None
+    return float(arr.reshape(-1)[np.argmax(excess)])
 
 
 def _as_bandwidth(h: Any, n: int, name: str) -> np.ndarray:
@@ -174,8 +206,15 @@ class FunctionEncoder(TransformerMixin):
         with the distance between the functions.
     x_range, y_range : None, (low, high), or an (n, 2) array
         Domain of x and range of y, fixed so that all encodings share one
-        scale. None means [0, 1]. ``x`` may leave its range (the code is
-        defined everywhere); decoded values are clipped to ``y_range``.
+        scale. None learns them (per column, [min, max] of the samples; a
+        constant column gets [v - 0.5, v + 0.5]) in ``fit`` or, without a
+        ``fit``, in the first ``encode`` / ``encode_batch``, so encode all
+        functions together (or pass the ranges) when they span different
+        ranges. Later ``y`` values outside ``y_range`` raise ``ValueError``
+        (decoded values are clipped to ``y_range``, so they could not be
+        recovered); ``x`` outside ``x_range`` in ``encode`` or ``decode``
+        warns (``UserWarning``): the code is defined everywhere, but nothing
+        was learned there by the bandwidth's scale.
     iterations : int
         Maximum reweighting passes for ``sample_invariant=True`` (0: plain mean).
     seed : int, numpy.random.Generator or None
@@ -196,63 +235,116 @@ class FunctionEncoder(TransformerMixin):
     def __init__(self, dim: int, *, n_features: int = 1, n_outputs: int = 1, x_bandwidth: float | Sequence[float] = 0.03,
                  y_bandwidth: float = 0.2, x_range: Any = None, y_range: Any = None, iterations: int = 50,
                  seed: Seed = None):
-        self._params = {"dim": dim, "n_features": n_features, "n_outputs": n_outputs, "x_bandwidth": x_bandwidth,
-                        "y_bandwidth": y_bandwidth, "x_range": x_range, "y_range": y_range,
-                        "iterations": iterations, "seed": seed}
-        self.dim = check_dim(dim)
-        self.n_features = check_count(n_features, "n_features", minimum=1)
-        self.n_outputs = check_count(n_outputs, "n_outputs", minimum=1)
+        # scikit-learn: the arguments are stored unchanged under their own names (get_params), except that
+        # x_range / y_range hold the ranges in use, (n, 2) arrays or None until learned; as given they are
+        # kept in _x_range_arg / _y_range_arg (get_params returns those)
+        check_dim(dim)
+        check_count(n_features, "n_features", minimum=1)
+        check_count(n_outputs, "n_outputs", minimum=1)
+        self.dim, self.n_features, self.n_outputs = dim, n_features, n_outputs
+        self.x_bandwidth, self.y_bandwidth, self.iterations, self.seed = x_bandwidth, y_bandwidth, iterations, seed
+        self._x_range_arg, self._y_range_arg = x_range, y_range
         if self.n_outputs > self.dim:
             raise ValueError(f"`n_outputs` must be <= dim ({self.dim}); got {self.n_outputs}")
-        self.x_bandwidth = _as_bandwidth(x_bandwidth, self.n_features, "x_bandwidth")
+        self._x_bandwidth = _as_bandwidth(x_bandwidth, self.n_features, "x_bandwidth")
         if isinstance(y_bandwidth, bool) or not isinstance(y_bandwidth, (int, float, np.integer, np.floating)):
             raise TypeError(f"`y_bandwidth` must be a positive float; got {type(y_bandwidth).__name__}")
-        self.y_bandwidth = float(_as_bandwidth(y_bandwidth, 1, "y_bandwidth")[0])
-        self.x_range = _as_ranges(x_range, self.n_features, "x_range")
+        self._y_bandwidth = float(_as_bandwidth(y_bandwidth, 1, "y_bandwidth")[0])
+        self.x_range = _as_ranges(x_range, self.n_features, "x_range")  # None until learned
         self.y_range = _as_ranges(y_range, self.n_outputs, "y_range")
-        self.iterations = check_count(iterations, "iterations", minimum=0)
+        check_count(iterations, "iterations", minimum=0)
         rng = as_rng(seed)
         # frequencies per unit of the normalised coordinates, float32 (phases stay accurate to ~1e-5 rad on [0, 1])
-        self.x_freq = (rng.standard_normal((self.n_features, self.dim)) / self.x_bandwidth[:, None]).astype(np.float32)
-        self.y_freq = (rng.standard_normal(self.dim) / self.y_bandwidth).astype(np.float32)
+        x_freq = rng.standard_normal((self.n_features, self.dim)) / self._x_bandwidth[:, None]
+        self._x_freq = x_freq.astype(np.float32)
+        self._y_freq = (rng.standard_normal(self.dim) / self._y_bandwidth).astype(np.float32)
         bounds = np.linspace(0, self.dim, self.n_outputs + 1).round().astype(np.int64)
-        self.blocks = [slice(int(bounds[k]), int(bounds[k + 1])) for k in range(self.n_outputs)]
-        step = self.y_bandwidth / 3.0
+        self._blocks = [slice(int(bounds[k]), int(bounds[k + 1])) for k in range(self.n_outputs)]
+        step = self._y_bandwidth / 3.0
         n_grid = int(np.ceil(1.0 / step)) + 1
         # grid over [0, 1] plus two steps each side, so a value at an end of y_range is an interior peak
         self._grid = np.linspace(-2 * step, 1 + 2 * step, n_grid + 4)
         self._grid_cache: list[np.ndarray] | None = None
 
     def __repr__(self) -> str:
+        def show(r: np.ndarray | None) -> str:
+            return "None (learned on the first fit/encode)" if r is None else str(r.tolist())
+
         return (f"FunctionEncoder(dim={self.dim}, n_features={self.n_features}, n_outputs={self.n_outputs}, "
-                f"x_bandwidth={self.x_bandwidth.tolist()}, y_bandwidth={self.y_bandwidth}, "
-                f"iterations={self.iterations})")
+                f"x_bandwidth={self._x_bandwidth.tolist()}, y_bandwidth={self._y_bandwidth}, "
+                f"x_range={show(self.x_range)}, y_range={show(self.y_range)}, iterations={self.iterations})")
 
     similarity = staticmethod(similarity)
 
-    # ------------------------------------------------------------------ input checks
-    @staticmethod
-    def _scaled(v: Any, ranges: np.ndarray, name: str, what: str) -> np.ndarray:
-        """``v`` (n,) or (n, m) -> ``(n, m)`` float32 scaled by ``ranges`` (m, 2) into [0, 1]."""
-        arr = _as_real(v, name)
-        m = ranges.shape[0]
-        if arr.ndim == 1 and m == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2 or arr.shape[1] != m:
-            want = "(n,) or (n, 1)" if m == 1 else f"(n, {m})"
-            raise ValueError(f"`{name}` must have shape {want} ({what}={m}); got {arr.shape}")
-        return ((arr - ranges[:, 0]) / (ranges[:, 1] - ranges[:, 0])).astype(np.float32)
+    # ------------------------------------------------------------------ scikit-learn
+    _input_tags: dict[str, bool] = {}  # a sequence of (x, y) sample pairs: no InputTags field describes it
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments as given (``x_range`` / ``y_range`` too, not the ranges in use)."""
+        params = super().get_params(deep=deep)
+        params["x_range"], params["y_range"] = self._x_range_arg, self._y_range_arg
+        return params
+
+    @property
+    def x_freq(self) -> np.ndarray:
+        """``(n_features, dim)`` float32 frequencies of ``E_X`` per unit of the normalised x."""
+        return self._x_freq
+
+    @property
+    def y_freq(self) -> np.ndarray:
+        """``(dim,)`` float32 frequencies of ``E_Y`` per unit of the normalised y."""
+        return self._y_freq
+
+    @property
+    def blocks(self) -> list[slice]:
+        """The components that encode each output."""
+        return self._blocks
+
+    # ------------------------------------------------------------------ ranges and input checks
+    def fit(self, X: Sequence[tuple[Any, Any]], y: Any = None) -> FunctionEncoder:
+        """Learn ``x_range`` / ``y_range`` (those given as None) from ``(x, y)`` sample pairs; returns self."""
+        pairs = self._pairs(X)
+        self.x_range = _as_ranges(self._x_range_arg, self.n_features, "x_range")
+        self.y_range = _as_ranges(self._y_range_arg, self.n_outputs, "y_range")
+        self._learn_ranges([p[0] for p in pairs], [p[1] for p in pairs])
+        return self
+
+    def _learn_ranges(self, xs: Sequence[Any], ys: Sequence[Any], single: bool = False) -> None:
+        """Set the ranges still None from all samples of ``xs`` / ``ys`` (lists of arrays)."""
+        xn, yn = ("x", "y") if single else ("xs", "ys")
+        if self.x_range is None:
+            self.x_range = _learned_range([_columns(x, self.n_features, xn if single else f"xs[{j}]", "n_features")
+                                           for j, x in enumerate(xs)], xn)
+        if self.y_range is None:
+            self.y_range = _learned_range([_columns(y, self.n_outputs, yn if single else f"ys[{j}]", "n_outputs")
+                                           for j, y in enumerate(ys)], yn)
+
+    def _ranges_known(self, what: str) -> None:
+        if self.x_range is None or self.y_range is None:
+            raise ValueError(f"the encoder's x_range / y_range are not known yet: call fit or encode before {what}, "
+                             "or pass x_range and y_range")
 
     def _points(self, x: Any, name: str = "x") -> np.ndarray:
-        """x -> normalised ``(n, n_features)`` float32."""
-        return self._scaled(x, self.x_range, name, "n_features")
+        """x -> normalised ``(n, n_features)`` float32; values more than a bandwidth outside ``x_range`` warn."""
+        arr = _columns(x, self.n_features, name, "n_features")
+        value = _outside(arr, self.x_range, self._x_bandwidth)
+        if value is not None:
+            warnings.warn(f"`{name}` holds {value}, more than one x_bandwidth outside x_range "
+                          f"{self.x_range.tolist()}: no samples shaped the code there; pass an x_range that covers it",
+                          UserWarning, stacklevel=3)
+        return ((arr - self.x_range[:, 0]) / (self.x_range[:, 1] - self.x_range[:, 0])).astype(np.float32)
 
     def _values(self, y: Any, n: int, name: str = "y") -> np.ndarray:
-        """y -> normalised ``(n, n_outputs)`` float32, one row per sample of x."""
-        out = self._scaled(y, self.y_range, name, "n_outputs")
-        if out.shape[0] != n:
-            raise ValueError(f"`{name}` must have one value per sample of `x` ({n}); got {out.shape[0]}")
-        return out
+        """y -> normalised ``(n, n_outputs)`` float32, one row per sample of x; values outside ``y_range`` raise."""
+        arr = _columns(y, self.n_outputs, name, "n_outputs")
+        if arr.shape[0] != n:
+            raise ValueError(f"`{name}` must have one value per sample of `x` ({n}); got {arr.shape[0]}")
+        value = _outside(arr, self.y_range)
+        if value is not None:
+            raise ValueError(f"`{name}` holds {value}, outside y_range {self.y_range.tolist()}: it would decode "
+                             "clipped to the range. Pass a y_range that covers every function, or learn it from "
+                             "all of them at once (fit / encode_batch)")
+        return ((arr - self.y_range[:, 0]) / (self.y_range[:, 1] - self.y_range[:, 0])).astype(np.float32)
 
     def _samples(self, x: Any, y: Any, xname: str = "x", yname: str = "y") -> tuple[np.ndarray, np.ndarray]:
         tx = self._points(x, xname)
@@ -272,7 +364,7 @@ class FunctionEncoder(TransformerMixin):
         n = tx.shape[0]
         if not sample_invariant or n == 1 or self.iterations == 0:
             return np.full(n, 1.0 / n, np.float32)
-        u = tx.astype(np.float64) / self.x_bandwidth  # coordinates in bandwidths: kernel exp(-|du|^2 / 2)
+        u = tx.astype(np.float64) / self._x_bandwidth  # coordinates in bandwidths: kernel exp(-|du|^2 / 2)
         size = 0.25
         while True:
             keys = np.floor(u / size).astype(np.int64)
@@ -300,10 +392,10 @@ class FunctionEncoder(TransformerMixin):
     def _x_phase(self, tx: np.ndarray) -> np.ndarray:
         """``tx @ x_freq`` as (rows, dim) float32; a few broadcast products beat a k=1..8 matmul."""
         if tx.shape[1] > 8:
-            return tx @ self.x_freq
-        phase = tx[:, :1] * self.x_freq[0]
+            return tx @ self._x_freq
+        phase = tx[:, :1] * self._x_freq[0]
         for j in range(1, tx.shape[1]):
-            phase += tx[:, j:j + 1] * self.x_freq[j]
+            phase += tx[:, j:j + 1] * self._x_freq[j]
         return phase
 
     def _weighted_sum(self, tx: np.ndarray, ty: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -315,8 +407,8 @@ class FunctionEncoder(TransformerMixin):
         for a in range(0, n, rows):
             b = min(n, a + rows)
             phase = self._x_phase(tx[a:b])
-            for k, blk in enumerate(self.blocks):
-                phase[:, blk] += ty[a:b, k:k + 1] * self.y_freq[blk]
+            for k, blk in enumerate(self._blocks):
+                phase[:, blk] += ty[a:b, k:k + 1] * self._y_freq[blk]
             re += w[a:b] @ np.cos(phase)
             im += w[a:b] @ np.sin(phase, out=phase)
         out = re + 1j * im
@@ -331,6 +423,7 @@ class FunctionEncoder(TransformerMixin):
         the encoding is the plain mean of the sample codes, which leans towards
         densely sampled regions.
         """
+        self._learn_ranges([x], [y], single=True)
         tx, ty = self._samples(x, y)
         return _like(self._weighted_sum(tx, ty, self._weights(tx, sample_invariant)), x, y)
 
@@ -347,6 +440,8 @@ class FunctionEncoder(TransformerMixin):
             raise TypeError(f"`ys` must be a sequence of arrays; got {type(ys).__name__}")
         if len(xs) != len(ys):
             raise ValueError(f"`xs` and `ys` must hold the same number of functions; got {len(xs)} and {len(ys)}")
+        if len(xs):
+            self._learn_ranges(xs, ys)
         out = np.empty((len(xs), self.dim), np.complex64)
         prev_tx: np.ndarray | None = None
         w = np.empty(0, np.float32)
@@ -360,14 +455,19 @@ class FunctionEncoder(TransformerMixin):
 
     def transform(self, X: Sequence[tuple[Any, Any]]) -> np.ndarray:
         """scikit-learn: ``(x, y)`` sample pairs of ``m`` functions -> ``[Re v, Im v]`` ``(m, 2 dim)`` float32."""
+        pairs = self._pairs(X)
+        v = self.encode_batch([p[0] for p in pairs], [p[1] for p in pairs])
+        v = v.cpu().numpy() if is_torch(v) else v
+        return np.concatenate([v.real, v.imag], axis=1).astype(np.float32)
+
+    @staticmethod
+    def _pairs(X: Any) -> list:
         if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
             raise TypeError(f"`X` must be a sequence of (x, y) sample pairs; got {type(X).__name__}")
         pairs = list(X)
         if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
             raise ValueError("`X` must hold (x, y) pairs, one per function")
-        v = self.encode_batch([p[0] for p in pairs], [p[1] for p in pairs])
-        v = v.cpu().numpy() if is_torch(v) else v
-        return np.concatenate([v.real, v.imag], axis=1).astype(np.float32)
+        return pairs
 
     # ------------------------------------------------------------------ decoding
     def decode(self, vector: Any, x: Any) -> np.ndarray:
@@ -383,6 +483,7 @@ class FunctionEncoder(TransformerMixin):
         norms = np.linalg.norm(batch, axis=1)
         if not (norms > 0).all():
             raise ValueError("`vector` must not be zero; got a vector of norm 0")
+        self._ranges_known("decode")
         tx = self._points(x, "x")
         q, m = tx.shape[0], self.n_outputs
         out = np.empty((batch.shape[0], q, m), np.float64)
@@ -396,7 +497,7 @@ class FunctionEncoder(TransformerMixin):
             unbind.imag = -np.sin(phase)
             for j, f in enumerate(batch):
                 z = unbind * f
-                for k, blk in enumerate(self.blocks):
+                for k, blk in enumerate(self._blocks):
                     out[j, a:b, k] = self._search(z[:, blk], grid_codes[k])
         lo, hi = self.y_range[:, 0], self.y_range[:, 1]
         out = lo + out * (hi - lo)
@@ -407,8 +508,8 @@ class FunctionEncoder(TransformerMixin):
     def _grid_codes(self) -> list[np.ndarray]:
         """Per output: ``conj(E_Y(grid))`` on its block, ``(block, G)`` complex64 (cached)."""
         if self._grid_cache is None:
-            self._grid_cache = [np.exp(-1j * np.outer(self._grid, self.y_freq[blk])).astype(np.complex64).T
-                                for blk in self.blocks]
+            self._grid_cache = [np.exp(-1j * np.outer(self._grid, self._y_freq[blk])).astype(np.complex64).T
+                                for blk in self._blocks]
         return self._grid_cache
 
     def _search(self, z: np.ndarray, grid_codes: np.ndarray) -> np.ndarray:

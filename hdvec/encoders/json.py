@@ -123,15 +123,18 @@ class JSONEncoder(TransformerMixin):
     ``encode`` returns ``(dim,)`` float32 of unit norm, ``encode_batch`` ``(n, dim)``.
     """
 
+    _input_tags = {"dict": True}  # scikit-learn: a sequence of JSON values (dicts), not a 2-D array
+
     def __init__(self, model_or_dim: MBAT | int = 10_000, *, seed: Seed = None, strings: str = "soft",
                  ngram: int = 3, numbers: str = "soft", number_scale: float | Mapping[str, float] = 1.0,
                  arrays: str = "ordered", max_depth: int = 64):
-        self._params = {"model_or_dim": model_or_dim, "seed": seed, "strings": strings, "ngram": ngram,
-                        "numbers": numbers, "number_scale": number_scale, "arrays": arrays, "max_depth": max_depth}
+        # the arguments unchanged under their own names (scikit-learn's get_params); derived state is private
+        self.model_or_dim, self.seed, self.number_scale = model_or_dim, seed, number_scale
+        self.strings, self.numbers, self.arrays, self.ngram, self.max_depth = strings, numbers, arrays, ngram, max_depth
         if isinstance(model_or_dim, MBAT):
-            self.model = model_or_dim
+            self._model = model_or_dim
         elif isinstance(model_or_dim, (int, np.integer)) and not isinstance(model_or_dim, bool):
-            self.model = MBAT(int(model_or_dim), seed=seed, structured=True, rounds=1)
+            self._model = MBAT(int(model_or_dim), seed=seed, structured=True, rounds=1)
         else:
             raise TypeError(f"`model_or_dim` must be an MBAT model or an int dimension; got {type(model_or_dim).__name__}")
         for name, value, options in (("strings", strings, ("soft", "exact")), ("numbers", numbers, ("soft", "exact")),
@@ -141,11 +144,10 @@ class JSONEncoder(TransformerMixin):
         for name, value in (("ngram", ngram), ("max_depth", max_depth)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"`{name}` must be an int >= 1; got {value!r}")
-        self.strings, self.numbers, self.arrays = strings, numbers, arrays
-        self.ngram, self.max_depth = int(ngram), int(max_depth)
+        self._ngram, self._max_depth = int(ngram), int(max_depth)
         self._scales = self._check_scales(number_scale)
-        self.memory = ItemMemory(self.model, seed=seed)
-        rng = np.random.default_rng(np.random.SeedSequence([self.memory.entropy, 0x4A534F4E]))  # "JSON"
+        self._memory = ItemMemory(self._model, seed=seed)
+        rng = np.random.default_rng(np.random.SeedSequence([self._memory.entropy, 0x4A534F4E]))  # "JSON"
         self._freq = rng.standard_normal(self.dim)
         self._phase = rng.uniform(0.0, 2.0 * np.pi, self.dim)
         self._roles: dict[Any, Role] = {}
@@ -166,18 +168,28 @@ class JSONEncoder(TransformerMixin):
         return positive(number_scale, "number_scale"), {}
 
     @property
+    def model(self) -> MBAT:
+        """The MBAT model (``model_or_dim`` itself, or the one built from the dimension)."""
+        return self._model
+
+    @property
+    def memory(self) -> ItemMemory:
+        """The atom vectors (an ``ItemMemory`` that grows with every unseen symbol)."""
+        return self._memory
+
+    @property
     def dim(self) -> int:
-        return self.model.dim
+        return self._model.dim
 
     def __repr__(self) -> str:
-        return (f"JSONEncoder({self.model!r}, strings={self.strings!r}, numbers={self.numbers!r}, "
+        return (f"JSONEncoder({self._model!r}, strings={self.strings!r}, numbers={self.numbers!r}, "
                 f"arrays={self.arrays!r})")
 
     # ------------------------------------------------------------------ parts
     def _role(self, step: str | int) -> Role:
         role = self._roles.get(step)
         if role is None:
-            role = self.model.role(f"[{step}]" if isinstance(step, int) else f"key:{step}")
+            role = self._model.role(f"[{step}]" if isinstance(step, int) else f"key:{step}")
             if len(self._roles) >= _ROLE_CACHE:
                 self._roles.pop(next(iter(self._roles)))
             self._roles[step] = role
@@ -190,9 +202,9 @@ class JSONEncoder(TransformerMixin):
                 keys = ["s:" + s]
             else:
                 padded = "\x02" + s.lower() + "\x03"
-                n = min(self.ngram, len(padded))
+                n = min(self._ngram, len(padded))
                 keys = ["g:" + padded[i : i + n] for i in range(len(padded) - n + 1)]
-            rows = self.memory.add(keys)
+            rows = self._memory.add(keys)
             if len(self._string_rows) >= _STRING_CACHE:
                 self._string_rows.clear()
             self._string_rows[s] = rows
@@ -228,8 +240,8 @@ class JSONEncoder(TransformerMixin):
                 continue
             value, steps, at, weight, depth, near = item
             if isinstance(value, (dict, list, tuple)):
-                if depth >= self.max_depth:
-                    raise ValueError(f"JSON nesting deeper than max_depth={self.max_depth} at {where(at)}")
+                if depth >= self._max_depth:
+                    raise ValueError(f"JSON nesting deeper than max_depth={self._max_depth} at {where(at)}")
                 if id(value) in ancestors:
                     raise ValueError(f"JSON value contains a cycle at {where(at)}")
                 if len(value) == 0:
@@ -275,7 +287,7 @@ class JSONEncoder(TransformerMixin):
     def _atom_leaf(self, leaves: _Leaves, record: int, steps: tuple, weight: float, key: str) -> None:
         rows = self._atom_rows.get(key)
         if rows is None:
-            rows = self._atom_rows[key] = self.memory.add([key])
+            rows = self._atom_rows[key] = self._memory.add([key])
         self._leaf(leaves, record, steps, weight, rows)
 
     def _leaf(self, leaves: _Leaves, record: int, steps: tuple, weight: float, rows: np.ndarray) -> None:
@@ -317,7 +329,7 @@ class JSONEncoder(TransformerMixin):
         n_terms = np.diff(term_starts)
         term_w = np.repeat(weight / np.sqrt(np.maximum(n_terms, 1)), n_terms).astype(np.float32)
         vecs = np.empty((n_leaves, self.dim), np.float32)
-        K.segment_sum(rows, term_w, self.memory.vectors, term_starts, order, vecs)
+        K.segment_sum(rows, term_w, self._memory.vectors, term_starts, order, vecs)
         if leaves.number_leaf:
             idx = np.asarray(leaves.number_leaf, np.int64)
             feats = self._number_features(np.asarray(leaves.number_value) / np.asarray(leaves.number_scale))
@@ -329,7 +341,7 @@ class JSONEncoder(TransformerMixin):
             if steps:
                 x = vecs[a:b]
                 for step in reversed(steps):
-                    x = self.model._apply(self._role(step), x)  # vectors built here: no re-validation
+                    x = self._model._apply(self._role(step), x)  # vectors built here: no re-validation
                 vecs[a:b] = x
         # records: sum of their leaves (a record's leaves are contiguous before sorting), unit norm
         leaf_starts = np.searchsorted(np.asarray(leaves.record, np.int64), np.arange(len(objs) + 1)).astype(np.int64)
@@ -371,11 +383,11 @@ class JSONEncoder(TransformerMixin):
         steps = parse_path(path)
         if self.arrays == "bag" and any(isinstance(s, int) for s in steps):
             raise ValueError("`path` has array positions, but arrays='bag' does not encode positions")
-        x = self.model.check(to_numpy(vector), "vector")
+        x = self._model.check(to_numpy(vector), "vector")
         if x.ndim not in (1, 2):
             raise ValueError(f"`vector` must have shape (dim,) or (n, dim); got {x.shape}")
         for step in steps:
-            x = self.model.unbind(x, self._role(step))
+            x = self._model.unbind(x, self._role(step))
         return x
 
     def query(self, vector: Any, path: str | Sequence[str | int], candidates: Sequence[Any]

@@ -93,16 +93,29 @@ def count_grams(ids: np.ndarray, starts: np.ndarray, n: int, n_symbols: int):
 
 
 class _SymbolEncoder(TransformerMixin):
-    """Shared parts: the model, the symbol memory and batch plumbing."""
+    """Shared parts: the model, the symbol memory and batch plumbing.
+
+    scikit-learn conventions: the constructor arguments are stored unchanged
+    under their own names (what ``get_params`` returns); validated copies and
+    derived state are private.
+    """
+
+    _input_tags = {"string": True, "one_d_array": True}  # a 1-D sequence of str, one text per sample
 
     def __init__(self, model: Model, *, seed: Seed = None):
         self.model = model
-        self.memory = ItemMemory(model, seed=seed)
+        self.seed = seed
+        self._memory = ItemMemory(model, seed=seed)
+
+    @property
+    def memory(self) -> ItemMemory:
+        """The symbol vectors (an ``ItemMemory`` that grows with every unseen symbol)."""
+        return self._memory
 
     def _vectors(self, symbols: list[Any]) -> np.ndarray:
         """Vectors of ``symbols`` (U, width), adding unseen ones to the memory."""
-        rows = self.memory.add(symbols) if symbols else np.empty(0, np.int64)
-        return self.memory.vectors[rows]
+        rows = self._memory.add(symbols) if symbols else np.empty(0, np.int64)
+        return self._memory.vectors[rows]
 
     def _out_dtype(self) -> np.dtype:
         m = self.model
@@ -212,16 +225,17 @@ class NGramEncoder(_SymbolEncoder):
     """
 
     def __init__(self, model: Model, n: int = 3, *, lowercase: bool = False, seed: Seed = None):
-        self._params = {"model": model, "n": n, "lowercase": lowercase, "seed": seed}
         super().__init__(_check_model(model, "NGramEncoder", allow_mbat=False), seed=seed)
-        self.n = _check_n(n, "n")
-        self.lowercase = bool(lowercase)
+        self.n = n
+        self.lowercase = lowercase
+        self._n = _check_n(n, "n")
+        self._lowercase = bool(lowercase)
 
     def __repr__(self) -> str:
-        return f"NGramEncoder({self.model!r}, n={self.n}, lowercase={self.lowercase})"
+        return f"NGramEncoder({self.model!r}, n={self._n}, lowercase={self._lowercase})"
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
-        if self.lowercase:
+        if self._lowercase:
             texts = [t.lower() for t in texts]
         lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -229,8 +243,8 @@ class NGramEncoder(_SymbolEncoder):
         points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
         uniq, ids = np.unique(points, return_inverse=True)
         vectors = self._vectors([chr(c) for c in uniq])
-        grams, gram_starts, counts = count_grams(ids.astype(np.int64), starts, self.n, len(uniq))
-        return self._bag(vectors, grams, gram_starts, counts, self.n)
+        grams, gram_starts, counts = count_grams(ids.astype(np.int64), starts, self._n, len(uniq))
+        return self._bag(vectors, grams, gram_starts, counts, self._n)
 
 
 class TokenEncoder(_SymbolEncoder):
@@ -268,8 +282,6 @@ class TokenEncoder(_SymbolEncoder):
     def __init__(self, model: Model, *, mode: str = "bag", window: int = 3,
                  tokenizer: Callable[[str], list[str]] | None = None, lowercase: bool = True,
                  stopwords: Iterable[str] | None = None, seed: Seed = None):
-        self._params = {"model": model, "mode": mode, "window": window, "tokenizer": tokenizer,
-                        "lowercase": lowercase, "stopwords": stopwords, "seed": seed}
         if mode not in ("bag", "sequence", "window"):
             raise ValueError(f"`mode` must be 'bag', 'sequence' or 'window'; got {mode!r}")
         super().__init__(_check_model(model, "TokenEncoder(mode='window')", allow_mbat=mode != "window"), seed=seed)
@@ -278,22 +290,26 @@ class TokenEncoder(_SymbolEncoder):
         if stopwords is not None and (isinstance(stopwords, str) or not isinstance(stopwords, Iterable)):
             raise TypeError(f"`stopwords` must be an iterable of str or None; got {type(stopwords).__name__}")
         self.mode = mode
-        self.window = _check_n(window, "window")
-        self.tokenizer = tokenize if tokenizer is None else tokenizer
-        self.lowercase = bool(lowercase)
-        self.stopwords = frozenset(stopwords or ())
+        self.window = window
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.stopwords = stopwords
+        self._window = _check_n(window, "window")
+        self._tokenizer = tokenize if tokenizer is None else tokenizer
+        self._lowercase = bool(lowercase)
+        self._stopwords = frozenset(stopwords or ())
 
     def __repr__(self) -> str:
-        return f"TokenEncoder({self.model!r}, mode={self.mode!r}, window={self.window})"
+        return f"TokenEncoder({self.model!r}, mode={self.mode!r}, window={self._window})"
 
     def tokens(self, text: str) -> list[str]:
         """The tokens of ``text`` as the encoder sees them (tokenized, folded, stopwords dropped)."""
-        toks = self.tokenizer(text)
+        toks = self._tokenizer(text)
         if not isinstance(toks, (list, tuple)) or not all(isinstance(t, str) for t in toks):
             raise TypeError("`tokenizer` must return a list of str")
-        if self.lowercase:
+        if self._lowercase:
             toks = [t.lower() for t in toks]
-        return [t for t in toks if t not in self.stopwords] if self.stopwords else list(toks)
+        return [t for t in toks if t not in self._stopwords] if self._stopwords else list(toks)
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
         local: dict[str, int] = {}
@@ -308,5 +324,5 @@ class TokenEncoder(_SymbolEncoder):
         vectors = self._vectors(list(local))
         if self.mode != "window":  # token rows summed directly; counting first buys nothing here
             return self._sequence(vectors, ids, starts_a, positional=self.mode == "sequence")
-        grams, gram_starts, counts = count_grams(ids, starts_a, self.window, len(local))
-        return self._bag(vectors, grams, gram_starts, counts, self.window)
+        grams, gram_starts, counts = count_grams(ids, starts_a, self._window, len(local))
+        return self._bag(vectors, grams, gram_starts, counts, self._window)

@@ -59,6 +59,11 @@ def hamming_rowwise(a, b, out):
 
 
 # ---------------------------------------------------------------- top-k heaps
+# The one top-k heap of hdvec: every exact search and every index scan keeps, per query, a max-heap
+# (hd, hi) of the k smallest (distance, row) pairs. Empty slots hold (inf or the dtype's max, EMPTY),
+# which rank after every real pair; writing a heap out sorts it and turns empty slots into (inf, -1).
+
+EMPTY = np.int64(np.iinfo(np.int64).max)  # row of an empty heap slot
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -95,6 +100,21 @@ def heap_replace_top(hd, hi, d, i):
     _sift_down(hd, hi, d, i, hd.shape[0])
 
 
+@njit(cache=True, nogil=True, inline="always")
+def heap_push(hd, hi, d, i):
+    """Keep (d, i) if it beats the worst pair of the heap (ties: the lower index)."""
+    if _worse(hd[0], hi[0], d, i):
+        heap_replace_top(hd, hi, d, i)
+
+
+@njit(cache=True, nogil=True)
+def heap_init(hd, hi):
+    """Empty a float heap: (inf, EMPTY) everywhere."""
+    for j in range(hd.shape[0]):
+        hd[j] = np.inf
+        hi[j] = EMPTY
+
+
 @njit(cache=True, nogil=True)
 def heap_sort(hd, hi):
     """Sort a max-heap in place into ascending (distance, index) order."""
@@ -105,33 +125,84 @@ def heap_sort(hd, hi):
 
 
 @njit(cache=True, nogil=True)
-def _push(hd, hi, d, i):
-    if _worse(hd[0], hi[0], d, i):
-        heap_replace_top(hd, hi, d, i)
+def heap_write(hd, hi, out_d, out_i):
+    """Sort the heap and write it out ascending: float32 distances, int64 rows; empty slots (inf, -1).
+
+    ``out_d`` / ``out_i`` may be ``hd`` / ``hi`` themselves (a float32 heap finished in place).
+    """
+    heap_sort(hd, hi)
+    for j in range(hd.shape[0]):
+        if hi[j] == EMPTY:
+            out_d[j] = np.inf
+            out_i[j] = -1
+        else:
+            out_d[j] = hd[j]
+            out_i[j] = hi[j]
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def heaps_sort(hd, hi):
-    """Sort every row heap (nq, k) in place."""
+def heaps_write(hd, hi, out_d, out_i):
+    """``heap_write`` of every row heap (nq, k), parallel over queries."""
     for q in prange(hd.shape[0]):
-        heap_sort(hd[q], hi[q])
+        heap_write(hd[q], hi[q], out_d[q], out_i[q])
+
+
+@njit(cache=True, nogil=True)
+def heaps_write_serial(hd, hi, out_d, out_i):
+    """``heaps_write`` on one thread (small searches: waking threads costs more than the work)."""
+    for q in range(hd.shape[0]):
+        heap_write(hd[q], hi[q], out_d[q], out_i[q])
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def heaps_merge(part_d, part_i, out_d, out_i):
-    """Merge per-chunk heaps part (nc, nq, k) into out heaps (nq, k) (then sorted)."""
+    """Push per-chunk heaps part (nc, nq, k) into the heaps out (nq, k) (left unsorted)."""
     nc, nq, k = part_d.shape
     for q in prange(nq):
         for c in range(nc):
             for j in range(k):
-                _push(out_d[q], out_i[q], part_d[c, q, j], part_i[c, q, j])
-        heap_sort(out_d[q], out_i[q])
+                heap_push(out_d[q], out_i[q], part_d[c, q, j], part_i[c, q, j])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push_scores(dots, qi, base, xterm, qterm, mode, row_d, row_i):
+    for j in range(dots.shape[1]):
+        dot = dots[qi, j]
+        if mode == 0:
+            d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
+        elif mode == 1:
+            d = -dot
+        else:
+            d = 1.0 - dot * qterm[qi] * xterm[base + j]
+        heap_push(row_d, row_i, np.float32(d), base + j)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def topk_block(dots, base, xterm, qterm, mode, hd, hi):
+    """Push a block of scores into per-query heaps (nq, k), parallel over queries.
+
+    ``dots`` (nq, B) float32 for rows ``base..base+B``. mode 0: squared L2
+    ``qterm[q] + xterm[r] - 2 dot`` (xterm = squared norms); 1: ``-dot``;
+    2: cosine distance ``1 - dot * qterm[q] * xterm[r]`` (inverse norms, 0 for
+    a zero vector, so a zero vector is at distance 1 from everything). No
+    fastmath: the torch path evaluates the same float32 expressions.
+    """
+    for qi in prange(dots.shape[0]):
+        _push_scores(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
+
+
+@njit(cache=True, nogil=True)
+def topk_block_serial(dots, base, xterm, qterm, mode, hd, hi):
+    """``topk_block`` on one thread: for small blocks right after a BLAS call, whose
+    spinning threads make starting a parallel region cost more than the work."""
+    for qi in range(dots.shape[0]):
+        _push_scores(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
 
 
 # ------------------------------------------------------------ Hamming top-k
 
 _QB = 8  # queries scored together: each database word is loaded once for eight queries
-_TILE = 64  # database rows per tile (80 KB at D = 10,000): stays in L2 while queries cycle
+_HAMMING_TILE = 64  # database rows per tile (80 KB at D = 10,000): stays in L2 while queries cycle
 
 
 @njit(cache=True, nogil=True)
@@ -180,9 +251,9 @@ def _hamming_scan(q, x, q0, q1, x0, x1, topk, out, hd, hi):
     ``topk`` False writes out[i, j]; True folds each distance into the heaps
     (hd[i], hi[i]) instead, keeping the lower index on ties (rows ascend).
     """
-    dist = np.empty((_QB, _TILE), np.int32)
-    for t0 in range(x0, x1, _TILE):
-        t1 = min(t0 + _TILE, x1)
+    dist = np.empty((_QB, _HAMMING_TILE), np.int32)
+    for t0 in range(x0, x1, _HAMMING_TILE):
+        t1 = min(t0 + _HAMMING_TILE, x1)
         for qa in range(q0, q1, _QB):
             nqb = min(_QB, q1 - qa)
             _hamming_tile(q, qa, nqb, x, t0, t1, dist)
@@ -225,7 +296,7 @@ def hamming_topk_by_queries(q, x, n_groups, hd, hi):
     Heaps must be initialised to (int32 max, int64 max). Each group streams the
     database once, tile by tile, so memory traffic is n_groups passes, not nq.
     Rows are scanned in increasing index, so a strict ``<`` keeps the lower index
-    on ties. Heaps are sorted on return.
+    on ties. Write the heaps out with ``heaps_write``.
     """
     nq = q.shape[0]
     no_out = np.zeros((0, 0), np.int32)  # unused pairwise output
@@ -235,8 +306,6 @@ def hamming_topk_by_queries(q, x, n_groups, hd, hi):
         g1 = min(g0 + per, nq)
         if g0 < g1:
             _hamming_scan(q, x, g0, g1, 0, x.shape[0], True, no_out, hd, hi)
-            for qq in range(g0, g1):
-                heap_sort(hd[qq], hi[qq])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -256,29 +325,7 @@ def hamming_topk_by_rows(q, x, n_chunks, part_d, part_i):
             _hamming_scan(q, x, 0, q.shape[0], x0, x1, True, no_out, part_d[c], part_i[c])
 
 
-# ------------------------------------------------------------ dense top-k
-
-
-@njit(cache=True, nogil=True)
-def topk_from_dots(dots, base, offset, qscale, xscale, hd, hi):
-    """Fold a block of dot products into the heaps.
-
-    dots (nq, nb) float32 are the dots of the queries with database rows
-    base..base+nb; the distance is ``offset - dots[q, j] * qscale[q] * xscale[base + j]``
-    (``-dot`` or ``1 - cos``). hd (nq, k) float32, hi (nq, k) int64. No fastmath:
-    the torch path evaluates the same expression and must round the same way.
-    Serial on purpose: it runs between BLAS calls, and waking a second thread
-    pool there costs more (measured 5 ms a call) than the heap work itself.
-    """
-    nq, nb = dots.shape
-    for q in range(nq):
-        hdq = hd[q]
-        hiq = hi[q]
-        s = qscale[q]
-        for j in range(nb):
-            d = np.float32(offset - dots[q, j] * s * xscale[base + j])
-            if d < hdq[0]:
-                heap_replace_top(hdq, hiq, d, base + j)
+# ------------------------------------------------------------ dense dot products
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -354,14 +401,6 @@ def rotate_bits(x, dim, shift, out):
             if first < nbits:
                 v |= _extract(row, 0, nbits - first) << np.uint64(first)
             out[r, ow] = v
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def xor_rows(a, b, out):
-    """out = a ^ b with NumPy-style broadcasting already applied (same shape, 2-D)."""
-    for i in prange(a.shape[0]):
-        for w in range(a.shape[1]):
-            out[i, w] = a[i, w] ^ b[i, w]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -542,13 +581,13 @@ def _fwht_inplace(v, start, size):
         v[j] *= scale
 
 
-_TILE = 16  # rows per tile of the batched structured transform
+_MBAT_TILE = 16  # rows per tile of the batched structured transform
 
 
 def structured_apply(x, signs, perms, starts, sizes, transpose, out):
     """Apply the structured orthogonal transform (see ``structured_apply_rows``) to each row of x.
 
-    Always ``structured_apply_tiles`` (``_TILE`` rows side by side, so every
+    Always ``structured_apply_tiles`` (``_MBAT_TILE`` rows side by side, so every
     butterfly is a SIMD loop; a short batch fills part of one tile): each row
     gets the same float32 arithmetic whatever the batch around it, so encoding
     a record alone, in a batch or on another Dask worker gives the same bytes.
@@ -559,16 +598,16 @@ def structured_apply(x, signs, perms, starts, sizes, transpose, out):
 
 @njit(cache=True, nogil=True, parallel=True)
 def structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out):
-    """``structured_apply_rows`` on tiles of ``_TILE`` rows held transposed, ``(D, _TILE)``
+    """``structured_apply_rows`` on tiles of ``_MBAT_TILE`` rows held transposed, ``(D, _MBAT_TILE)``
     float32: the permutation moves whole tile rows and each butterfly adds and
-    subtracts ``_TILE`` contiguous values."""
+    subtracts ``_MBAT_TILE`` contiguous values."""
     n, dim = x.shape
     n_rounds = signs.shape[0]
-    for tile in prange((n + _TILE - 1) // _TILE):
-        r0 = tile * _TILE
-        m = min(n, r0 + _TILE) - r0
-        v = np.empty((dim, _TILE), np.float32)
-        t = np.empty((dim, _TILE), np.float32)
+    for tile in prange((n + _MBAT_TILE - 1) // _MBAT_TILE):
+        r0 = tile * _MBAT_TILE
+        m = min(n, r0 + _MBAT_TILE) - r0
+        v = np.empty((dim, _MBAT_TILE), np.float32)
+        t = np.empty((dim, _MBAT_TILE), np.float32)
         for i in range(m):
             for j in range(dim):
                 v[j, i] = x[r0 + i, j]

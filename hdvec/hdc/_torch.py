@@ -59,7 +59,7 @@ def hamming(a: torch.Tensor, b: torch.Tensor, pairwise: bool) -> torch.Tensor:
     for s in range(0, b2.shape[0], _CHUNK):
         dots = qa @ _bipolar(b2[s : s + _CHUNK], dim).T
         out[:, s : s + _CHUNK] = torch.round((dim - dots) * 0.5).to(torch.int32)
-    return out.reshape(*a.shape[:-1], *b.shape[:-1])
+    return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
 def majority(x: torch.Tensor, tiebreak: np.ndarray, dim: int) -> torch.Tensor:
@@ -128,7 +128,7 @@ def dot(a: torch.Tensor, b: torch.Tensor, pairwise: bool) -> torch.Tensor:
     if not pairwise:
         return (ra * rb).sum(-1)
     out = ra.reshape(-1, ra.shape[-1]) @ rb.reshape(-1, rb.shape[-1]).T
-    return out.reshape(*a.shape[:-1], *b.shape[:-1])
+    return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
 def _inv_norm(x: torch.Tensor) -> torch.Tensor:
@@ -141,7 +141,7 @@ def cosine(a: torch.Tensor, b: torch.Tensor, pairwise: bool) -> torch.Tensor:
     ia, ib = _inv_norm(a), _inv_norm(b)
     if not pairwise:
         return d * ia * ib
-    return d * ia.reshape(*ia.shape, *([1] * ib.ndim)) * ib
+    return d * ia.reshape(tuple(ia.shape) + (1,) * ib.ndim) * ib
 
 
 def knn(model, queries: torch.Tensor, items: torch.Tensor, k: int):

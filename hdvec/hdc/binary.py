@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch, torch_module
+from .._backend import dtype_name, is_torch, torch_module
 from .._validation import Seed
 from . import _kernels as K
-from .model import Model, dtype_name
+from .model import Model
 
 
 def n_words(dim: int) -> int:

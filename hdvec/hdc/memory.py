@@ -12,7 +12,8 @@ from .._backend import is_torch, to_device, to_numpy
 from .._io import decode_keys, encode_keys, read_arrays, write_arrays
 from .._validation import Seed, check_k, keyed_rng, seed_entropy
 from .model import Model
-from .similarity import knn, norms
+from .search import knn
+from .similarity import norms
 
 
 def _as_key_list(keys: Any) -> list[Any]:
@@ -238,15 +239,13 @@ class ItemMemory:
         Raises
         ------
         ValueError
-            If the memory is empty, or ``k < 1``.
+            If ``k < 1`` (an empty memory gives padded results, as any search).
 
         Shapes
         ------
         ``(nq, width) -> (nq, k), (nq, k)``; ``(width,) -> (k,), (k,)``
         """
-        if len(self) == 0:
-            raise ValueError("cleanup needs a non-empty ItemMemory; add keys first")
-        check_k(k, len(self))
+        check_k(k)
         items: Any = self.vectors
         if is_torch(queries):
             dev = queries.device
@@ -310,8 +309,8 @@ class ItemMemory:
             file, was written by a newer format version, or is truncated or
             corrupted.
         """
-        from . import model_from_config
         from .._io import FormatError
+        from .config import model_from_config
 
         meta, arrays = read_arrays(path)
         if meta.get("kind") != "ItemMemory" or "vectors" not in arrays:

@@ -6,15 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch, same_backend, to_device
+from .._backend import dtype_name, is_torch, same_backend, to_device
 from .._validation import Seed, as_rng, check_dim, check_finite, keyed_rng, seed_entropy
-
-
-def dtype_name(x: Any) -> str:
-    """NumPy-style dtype name of an array or tensor ("int8", "uint64", ...)."""
-    if is_torch(x):
-        return str(x.dtype).replace("torch.", "")
-    return np.asarray(x).dtype.name
+from .search import knn
 
 
 class Model:
@@ -295,6 +289,4 @@ class Model:
         indices : numpy.ndarray or torch.Tensor
             ``(nq, k)`` int64 rows of ``items`` (-1 where padded).
         """
-        from .similarity import knn
-
         return knn(self, queries, items, k)

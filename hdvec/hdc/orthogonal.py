@@ -1,7 +1,8 @@
 """MBAT: binding by random orthogonal matrices (Gallant 2022).
 
-A role is an orthogonal operator Q; ``bind(role, x) = Q @ x`` and
-``unbind(c, role) = Q.T @ c``, exact to float precision, and norms never
+A role is an orthogonal operator Q; ``bind(x, role) = Q @ x`` and
+``unbind(c, role) = Q.T @ c`` (the role goes second in both, as the key does
+in every model's ``bind`` / ``unbind``), exact to float precision, and norms never
 drift however deep the nesting. Roles compose non-commutatively
 (``Q_a Q_b != Q_b Q_a``), so nested JSON paths such as a.b and b.a differ.
 
@@ -17,6 +18,7 @@ Two kinds of operator:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,8 +107,8 @@ def haar_orthogonal(dim: int, rng: np.random.Generator) -> np.ndarray:
 class MBAT(DenseModel):
     """Matrix binding of additive terms (Gallant 2022) with orthogonal role matrices.
 
-    A role is an orthogonal operator ``Q``: ``bind(role, x) = Q @ x`` and
-    ``unbind(c, role) = Q.T @ c``, exact to float precision, and norms never
+    A role is an orthogonal operator ``Q``: ``bind(x, role) = Q @ x`` and
+    ``unbind(c, role) = Q.T @ c`` (the role second in both), exact to float precision, and norms never
     drift however deep the nesting. Roles compose non-commutatively, so
     nested paths such as ``a.b`` and ``b.a`` differ. bundle = sum, permute =
     cyclic shift, similarity = cosine.
@@ -211,7 +213,7 @@ class MBAT(DenseModel):
     def compose(self, *roles: Role) -> Role:
         """The product role ``Q = Q_1 Q_2 ... Q_n`` (the last role acts first).
 
-        ``bind(compose(a, b), x) == bind(a, bind(b, x))``; the product does not
+        ``bind(x, compose(a, b)) == bind(bind(x, b), a)``; the product does not
         commute.
 
         Parameters
@@ -300,15 +302,18 @@ class MBAT(DenseModel):
     def _draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return gaussian(rng, shape, self.dim)
 
-    def bind(self, role: Role, x: Any) -> Any:
+    def bind(self, x: Any, role: Role) -> Any:
         """Bind: apply the role, ``Q_role @ x``, to every vector.
+
+        The role goes second, as in ``unbind(c, role)``. The older order
+        ``bind(role, x)`` still works and warns (``DeprecationWarning``).
 
         Parameters
         ----------
-        role : Role
-            From ``role(name)`` or ``compose``.
         x : numpy.ndarray or torch.Tensor
             float32 vectors ``(..., D)``.
+        role : Role
+            From ``role(name)`` or ``compose``.
 
         Returns
         -------
@@ -324,8 +329,12 @@ class MBAT(DenseModel):
 
         Shapes
         ------
-        ``Role, (..., D) -> (..., D)``
+        ``(..., D), Role -> (..., D)``
         """
+        if isinstance(x, Role) and not isinstance(role, Role):
+            warnings.warn("MBAT.bind(role, x) is deprecated: the role goes second, as in unbind(c, role); "
+                          "call bind(x, role)", DeprecationWarning, stacklevel=2)
+            x, role = role, x
         role = self._check_role(role, "role")
         return self._apply(role, self.check(x, "x"))
 

@@ -44,7 +44,13 @@ class _Codebook:
         if not (np.isfinite(low) and np.isfinite(high) and high > low):
             raise ValueError(f"`low` and `high` must be finite with high > low; got low={low}, high={high}")
         self.low, self.high = float(low), float(high)
+        self.seed: Seed = None
         self.codebook: np.ndarray
+
+    def __repr__(self) -> str:
+        seed = "" if self.seed is None else f", seed={self.seed!r}"
+        return (f"{type(self).__name__}({self.model!r}, n_levels={self.n_levels}, low={self.low!r}, "
+                f"high={self.high!r}{seed})")
 
     def index(self, values: Any) -> np.ndarray:
         """Codebook level of each value (values are clipped to [low, high]).
@@ -140,6 +146,7 @@ class Level(_Codebook):
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None):
         super().__init__(model, n_levels, low, high)
+        self.seed = seed
         rng = as_rng(seed)
         a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
         u = rng.random(a.shape)
@@ -150,8 +157,12 @@ class Level(_Codebook):
 class Circular(_Codebook):
     """Circular embedding for periodic values: [low, high) wraps around.
 
-    Half-way round the circle the vectors are quasi-orthogonal; the second half
-    flips components back in the same order, so the last level is next to the first.
+    Going round the circle, the first half moves components from a random
+    vector ``a`` to a second one ``b`` in a seeded order; the second half moves
+    them back to ``a`` in the same order (first moved, first back). So the
+    similarity of two levels falls linearly with their distance around the
+    circle, from 1 to about 0 at the opposite side, and the last level is next
+    to the first.
 
     Parameters
     ----------
@@ -172,12 +183,14 @@ class Circular(_Codebook):
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 2 * np.pi, seed: Seed = None):
         super().__init__(model, n_levels, low, high)
+        self.seed = seed
         rng = as_rng(seed)
         a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
         u = rng.random(a.shape)
-        pos = np.arange(self.n_levels) / self.n_levels * 2.0  # 0 .. 2 around the circle
-        t = np.where(pos <= 1.0, pos, 2.0 - pos)[:, None]
-        self.codebook = _vectors(model, np.where(u[None, :] < t, b[None, :], a[None, :]))
+        pos = (np.arange(self.n_levels) / self.n_levels * 2.0)[:, None]  # 0 .. 2 around the circle
+        # first half: components with u < pos have moved to b; second half: those with u < pos - 1 are back on a
+        on_b = np.where(pos <= 1.0, u[None, :] < pos, u[None, :] >= pos - 1.0)
+        self.codebook = _vectors(model, np.where(on_b, b[None, :], a[None, :]))
 
     def index(self, values: Any) -> np.ndarray:
         """Level of each value, taken modulo the period: int64 in ``[0, n_levels)``, shape of ``values``."""

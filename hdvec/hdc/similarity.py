@@ -1,4 +1,4 @@
-"""Similarity, distance and top-k search between hypervectors.
+"""Similarity and distance between hypervectors (top-k search: ``search.py``).
 
 Pairwise functions map ``(*A, w), (*B, w) -> (*A, *B)``; with ``pairwise=False``
 they compare row by row, ``(..., w), (..., w) -> (...)``. Distances used for
@@ -12,16 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch, same_backend
-from .._validation import check_k
+from .._backend import dtype_name, is_torch, same_backend
 from . import _kernels as K
-from .model import dtype_name
 
 _FLOATS = ("float32", "int8", "int16", "int32", "complex64")
-_INT32_MAX = np.iinfo(np.int32).max
-_INT64_MAX = np.iinfo(np.int64).max
-_FEW_QUERIES = 64  # integer queries up to this many use the streaming integer-dot kernel (measured crossover ~100)
-_BLOCK = 256  # database rows per BLAS block in dense search (10 MB at D = 10,000: stays in L3)
 
 
 def _check_pair(a: Any, b: Any, dtypes: tuple[str, ...], pairwise: bool) -> bool:
@@ -232,170 +226,3 @@ def similarity(a: Any, b: Any, *, metric: str = "cosine", pairwise: bool = True)
     if metric not in funcs:
         raise ValueError(f"`metric` must be one of {sorted(funcs)}; got {metric!r}")
     return funcs[metric](a, b, pairwise=pairwise)
-
-
-# ------------------------------------------------------------------ top-k search
-
-
-def _finish(hd: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Heaps (sorted) -> float32 distances with +inf and ids with -1 where empty."""
-    empty = hi == _INT64_MAX
-    d = hd.astype(np.float32)
-    d[empty] = np.inf
-    i = hi.copy()
-    i[empty] = -1
-    return d, i
-
-
-def topk_hamming(queries: np.ndarray, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k by Hamming distance, one fused scan + heap selection.
-
-    Parameters
-    ----------
-    queries : numpy.ndarray
-        Validated uint64 ``(nq, nw)``.
-    items : numpy.ndarray
-        Validated uint64 ``(n, nw)``.
-    k : int
-        Neighbours per query.
-
-    Returns
-    -------
-    distances : numpy.ndarray
-        float32 ``(nq, k)``, ascending, ``inf`` where padded (``k > n``).
-    indices : numpy.ndarray
-        int64 ``(nq, k)``, ties to the lower index, -1 where padded.
-    """
-    nq = queries.shape[0]
-    threads = K.num_threads()
-    if nq >= 2 * threads or items.shape[0] < 4 * threads:
-        hd = np.full((nq, k), _INT32_MAX, np.int32)
-        hi = np.full((nq, k), _INT64_MAX, np.int64)
-        n_groups = min(threads, max(nq, 1))
-        K.hamming_topk_by_queries(queries, items, n_groups, hd, hi)
-    else:
-        n_chunks = threads * 4
-        part_d = np.full((n_chunks, nq, k), _INT32_MAX, np.int32)
-        part_i = np.full((n_chunks, nq, k), _INT64_MAX, np.int64)
-        K.hamming_topk_by_rows(queries, items, n_chunks, part_d, part_i)
-        hd = np.full((nq, k), _INT32_MAX, np.int32)
-        hi = np.full((nq, k), _INT64_MAX, np.int64)
-        K.heaps_merge(part_d, part_i, hd, hi)
-    return _finish(hd, hi)
-
-
-def topk_dense(
-    queries: np.ndarray, items: np.ndarray, k: int, metric: str = "cosine", item_norms: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k for dense vectors: blocked BLAS dot products fused with a heap selection.
-
-    Parameters
-    ----------
-    queries, items : numpy.ndarray
-        Validated ``(nq, D)`` and ``(n, D)`` of one dtype.
-    k : int
-        Neighbours per query.
-    metric : {"cosine", "dot"}
-        "cosine" gives distances ``1 - cos``, "dot" gives ``-dot``.
-    item_norms : numpy.ndarray or None
-        Cached ``(n,)`` norms of ``items`` (cosine).
-
-    Returns
-    -------
-    distances, indices : numpy.ndarray
-        float32 and int64 ``(nq, k)``, ordered and padded as in ``topk_hamming``.
-    """
-    q = _real_view(queries)
-    nq = q.shape[0]
-    hd = np.full((nq, k), np.inf, np.float32)
-    hi = np.full((nq, k), _INT64_MAX, np.int64)
-    cosine = metric == "cosine"
-    offset = 1.0 if cosine else 0.0
-    qs = _inv(norms(queries)).astype(np.float32) if cosine else np.ones(nq, np.float32)
-    xs = np.ones(items.shape[0], np.float32)
-    if cosine and item_norms is not None:
-        xs = _inv(np.asarray(item_norms, np.float32))
-    # few integer queries: one streaming pass of exact integer dots beats converting rows for BLAS
-    streaming = queries.dtype.kind == "i" and items.dtype.kind == "i" and nq <= _FEW_QUERIES
-    block_rows = max(_BLOCK, (1 << 22) // nq) if streaming else _BLOCK
-    for base in range(0, items.shape[0], block_rows):
-        if streaming:
-            raw = items[base : base + block_rows]
-            dots = np.empty((nq, raw.shape[0]), np.float32)
-            K.dots_int(queries, raw, dots)
-            if cosine and item_norms is None:
-                xs[base : base + raw.shape[0]] = _inv(norms(raw))
-        else:
-            block = _real_view(items[base : base + block_rows])
-            if cosine and item_norms is None:  # norms of the block while it is in cache
-                xs[base : base + block.shape[0]] = _inv(norms(block))
-            dots = np.ascontiguousarray(q @ block.T, dtype=np.float32)
-        K.topk_from_dots(dots, base, offset, qs, xs, hd, hi)
-    K.heaps_sort(hd, hi)
-    return _finish(hd, hi)
-
-
-def knn(
-    model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool = True, item_norms: Any = None
-) -> tuple[Any, Any]:
-    """Exact top-k nearest ``items`` for each query under ``model``'s distance.
-
-    Parameters
-    ----------
-    model : Model
-        Decides the distance: Hamming count for ``BSC``, ``1 - cos`` otherwise.
-    queries : numpy.ndarray or torch.Tensor
-        ``(nq, width)``, or a single query ``(width,)``.
-    items : numpy.ndarray or torch.Tensor
-        ``(n, width)``, same backend (and device) as ``queries``.
-    k : int
-        Neighbours per query, >= 1; results are padded when ``k > n``.
-    check_items : bool
-        False skips re-validating items an ItemMemory already checked.
-    item_norms : numpy.ndarray, optional
-        ``(n,)`` float32 cached norms of dense items.
-
-    Returns
-    -------
-    distances : numpy.ndarray or torch.Tensor
-        float32 ``(nq, k)``, ascending (lower is better), ``inf`` where padded.
-    indices : numpy.ndarray or torch.Tensor
-        int64 ``(nq, k)`` rows of ``items``, ties to the lower row, -1 where padded.
-
-    Raises
-    ------
-    TypeError
-        If inputs have the wrong type or dtype, mix NumPy and torch, or ``k``
-        is not an int.
-    ValueError
-        If inputs are not 2-D (queries may be 1-D), ``queries`` is empty, or
-        ``k < 1``.
-
-    Shapes
-    ------
-    ``(nq, width), (n, width) -> (nq, k), (nq, k)``; ``(width,), (n, width) -> (k,), (k,)``
-    """
-    single = getattr(queries, "ndim", 0) == 1
-    use_torch = same_backend(queries=queries, items=items)
-    queries = model.check(queries, "queries")
-    if check_items:
-        items = model.check(items, "items")
-    if single:
-        queries = queries[None]
-    if queries.ndim != 2 or items.ndim != 2:
-        raise ValueError(
-            f"`queries` and `items` must be 2-D (n, {model.width}); got {tuple(queries.shape)} and {tuple(items.shape)}"
-        )
-    k = check_k(k, items.shape[0])
-    if queries.shape[0] == 0:
-        raise ValueError(f"`queries` must not be an empty batch; got shape {tuple(queries.shape)}")
-    if use_torch:
-        from . import _torch as T
-
-        d, i = T.knn(model, queries, items, k)
-        return (d[0], i[0]) if single else (d, i)
-    if model.name == "BSC":
-        d, i = topk_hamming(queries, items, k)
-    else:
-        d, i = topk_dense(queries, items, k, "cosine", item_norms)
-    return (d[0], i[0]) if single else (d, i)

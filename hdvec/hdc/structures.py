@@ -150,25 +150,27 @@ def hash_table(model: Model, keys: Any, values: Any) -> Any:
     ----------
     model : Model
     keys : numpy.ndarray, torch.Tensor or list of Role
-        ``(n, width)`` key vectors; for MBAT a list of ``n`` Roles.
+        ``(n, width)`` key vectors, or ``(..., n, width)`` whose leading axes
+        broadcast against those of ``values`` (one set of keys for a batch of
+        records); for MBAT a list of ``n`` Roles.
     values : numpy.ndarray or torch.Tensor
-        ``(n, width)``.
+        ``(n, width)``, or a batch ``(..., n, width)``.
 
     Returns
     -------
     numpy.ndarray or torch.Tensor
-        ``(width,)`` (leading axes are kept: ``(..., n, width) -> (..., width)``).
+        ``(width,)``; for a batch, ``(..., width)`` over the broadcast leading axes.
 
     Raises
     ------
     TypeError
         For MBAT, if ``keys`` is not a list of Roles.
     ValueError
-        If ``keys`` and ``values`` differ in shape (or length).
+        If ``keys`` and ``values`` differ in ``(n, width)`` or their leading axes do not broadcast.
 
     Shapes
     ------
-    ``(n, width), (n, width) -> (width,)``
+    ``(n, width), (n, width) -> (width,)``; ``(n, width), (B, n, width) -> (B, width)``
     """
     if isinstance(model, MBAT):
         if not isinstance(keys, (list, tuple)) or not all(isinstance(k, Role) for k in keys):
@@ -176,11 +178,16 @@ def hash_table(model: Model, keys: Any, values: Any) -> Any:
         values = model.check_batch(values, "values")
         if len(keys) != values.shape[-2]:
             raise ValueError(f"`keys` and `values` must have the same length; got {len(keys)} and {values.shape[-2]}")
-        return model.bundle(_stack([model.bind(r, values[..., i, :]) for i, r in enumerate(keys)]))
+        return model.bundle(_stack([model.bind(values[..., i, :], r) for i, r in enumerate(keys)]))
     keys = model.check_batch(keys, "keys")
     values = model.check_batch(values, "values")
-    if keys.shape != values.shape:
-        raise ValueError(f"`keys` and `values` must have the same shape; got {tuple(keys.shape)} and {tuple(values.shape)}")
+    try:
+        if keys.shape[-2:] != values.shape[-2:]:
+            raise ValueError
+        np.broadcast_shapes(tuple(keys.shape[:-2]), tuple(values.shape[:-2]))
+    except ValueError:
+        raise ValueError("`keys` and `values` must have the same (n, width) and broadcastable leading axes; got "
+                         f"{tuple(keys.shape)} and {tuple(values.shape)}") from None
     return model.bundle(model.bind(keys, values))
 
 

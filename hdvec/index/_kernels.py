@@ -29,9 +29,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ..hdc._kernels import heap_replace_top, heap_sort
+from ..hdc._kernels import heap_init, heap_push, heap_write
 
-_BIG = np.int64(np.iinfo(np.int64).max)  # row sentinel of an empty heap slot
 _FM = {"reassoc", "nsz", "contract"}  # float reductions only: vectorizable sums, no nnan/ninf
 _F0 = np.float32(0.0)
 _U15 = np.uint8(15)
@@ -66,32 +65,6 @@ def serial(on: bool = True):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _push(hd, hi, d, r):
-    """Keep (d, r) if it beats the worst of the max-heap of the kk smallest (ties: lower row)."""
-    if d < hd[0] or (d == hd[0] and r < hi[0]):
-        heap_replace_top(hd, hi, d, r)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _heap_init(hd, hi):
-    for j in range(hd.shape[0]):
-        hd[j] = np.inf
-        hi[j] = _BIG
-
-
-@njit(cache=True, nogil=True)
-def _heap_finish(hd, hi):
-    """Sort the heap ascending; empty slots become (inf, -1)."""
-    if hd.shape[0] == 0:
-        return
-    heap_sort(hd, hi)
-    for j in range(hd.shape[0]):
-        if hi[j] == _BIG:
-            hd[j] = np.inf
-            hi[j] = -1
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _repeated(prow, p):
     """True when list prow[p] already appears in prow[:p]."""
     lst = prow[p]
@@ -123,13 +96,13 @@ def _merge_parts(part_d, part_i, out_dist, out_rows):
     for qi in range(nq):
         hd = out_dist[qi, :kk]
         hi = out_rows[qi, :kk]
-        _heap_init(hd, hi)
+        heap_init(hd, hi)
         if kk == 0:
             continue
         for c in range(nc):
             for j in range(kk):
-                _push(hd, hi, part_d[c, qi, j], part_i[c, qi, j])
-        _heap_finish(hd, hi)
+                heap_push(hd, hi, part_d[c, qi, j], part_i[c, qi, j])
+        heap_write(hd, hi, hd, hi)
 
 
 # ---------------------------------------------------------------- LVQ rows
@@ -198,7 +171,7 @@ def _lvq_range(q, qe, qo, qsum, qsq, codes, lo, delta, sqnorm, bits, metric_ip, 
             dist = -ip
         else:
             dist = max(qsq + sqnorm[r] - np.float32(2.0) * ip, _F0)
-        _push(hd, hi, dist, r)
+        heap_push(hd, hi, dist, r)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -218,7 +191,7 @@ def scan_lvq(queries, probes, list_offsets, codes, lo, delta, sqnorm, bits, metr
     for qi in prange(nq):
         hd = out_dist[qi, :kk]
         hi = out_rows[qi, :kk]
-        _heap_init(hd, hi)
+        heap_init(hd, hi)
         if kk == 0:
             continue
         q = queries[qi]
@@ -232,7 +205,7 @@ def scan_lvq(queries, probes, list_offsets, codes, lo, delta, sqnorm, bits, metr
                 continue
             _lvq_range(q, qe, qo, qsum, qsq, codes, lo, delta, sqnorm, bits, metric_ip, allowed, use_mask,
                        list_offsets[lst], list_offsets[lst + 1], hd, hi)
-        _heap_finish(hd, hi)
+        heap_write(hd, hi, hd, hi)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -260,7 +233,7 @@ def scan_lvq_rows(queries, probes, list_offsets, codes, lo, delta, sqnorm, bits,
         for qi in range(nq):
             hd = part_d[c, qi]
             hi = part_i[c, qi]
-            _heap_init(hd, hi)
+            heap_init(hd, hi)
             if kk == 0:
                 continue
             q = queries[qi]
@@ -328,7 +301,7 @@ def rerank_lvq2(queries, rows, codes, res_codes, lo, delta, bits, metric_ip, k, 
     for qi in prange(nq):
         hd = out_dist[qi, :k]
         hi = out_rows[qi, :k]
-        _heap_init(hd, hi)
+        heap_init(hd, hi)
         if k == 0:
             continue
         q = queries[qi]
@@ -337,8 +310,8 @@ def rerank_lvq2(queries, rows, codes, res_codes, lo, delta, bits, metric_ip, k, 
             if r < 0:
                 continue
             dist = _lvq2_dist(q, codes, res_codes, r, lo[r], delta[r], bits, metric_ip)
-            _push(hd, hi, dist, r)
-        _heap_finish(hd, hi)
+            heap_push(hd, hi, dist, r)
+        heap_write(hd, hi, hd, hi)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -352,7 +325,7 @@ def rerank_exact(queries, rows, vectors, metric_ip, k, out_dist, out_rows):
     for qi in prange(nq):
         hd = out_dist[qi, :k]
         hi = out_rows[qi, :k]
-        _heap_init(hd, hi)
+        heap_init(hd, hi)
         if k == 0:
             continue
         q = queries[qi]
@@ -360,8 +333,8 @@ def rerank_exact(queries, rows, vectors, metric_ip, k, out_dist, out_rows):
             r = rows[qi, j]
             if r < 0:
                 continue
-            _push(hd, hi, _exact_dist(q, vectors, r, metric_ip), r)
-        _heap_finish(hd, hi)
+            heap_push(hd, hi, _exact_dist(q, vectors, r, metric_ip), r)
+        heap_write(hd, hi, hd, hi)
 
 
 # ---------------------------------------------------------------- RaBitQ
@@ -413,7 +386,7 @@ def _rabitq_range(lut, qsum, qsq, inv_sqrt_d, words, norm, ip, metric_ip, allowe
             dist = -est
         else:
             dist = norm[r] * norm[r] + qsq - np.float32(2.0) * est
-        _push(hd, hi, dist, r)
+        heap_push(hd, hi, dist, r)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -435,7 +408,7 @@ def scan_rabitq(queries, probes, list_offsets, words, norm, ip, metric_ip, allow
     for qi in prange(nq):
         hd = out_dist[qi, :kk]
         hi = out_rows[qi, :kk]
-        _heap_init(hd, hi)
+        heap_init(hd, hi)
         if kk == 0:
             continue
         lut = np.empty((dp // 8, 256), np.float32)
@@ -447,7 +420,7 @@ def scan_rabitq(queries, probes, list_offsets, words, norm, ip, metric_ip, allow
                 continue
             _rabitq_range(lut, qsum, qsq, inv_sqrt_d, words, norm, ip, metric_ip, allowed, use_mask,
                           list_offsets[lst], list_offsets[lst + 1], hd, hi)
-        _heap_finish(hd, hi)
+        heap_write(hd, hi, hd, hi)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -468,7 +441,7 @@ def scan_rabitq_rows(queries, probes, list_offsets, words, norm, ip, metric_ip, 
         for qi in range(nq):
             hd = part_d[c, qi]
             hi = part_i[c, qi]
-            _heap_init(hd, hi)
+            heap_init(hd, hi)
             if kk == 0:
                 continue
             qsum, qsq = _rabitq_prepare(queries[qi], lut)

@@ -12,22 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..hdc._kernels import _push, heap_sort, popcount_u64
-
-_BIG = np.int64(2**62)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _sort_out(hd, hi, out_d, out_r):
-    """Heap -> ascending (distance, row); empty slots (row _BIG) become inf / -1."""
-    heap_sort(hd, hi)
-    for j in range(hd.shape[0]):
-        if hi[j] == _BIG:
-            out_d[j] = np.inf
-            out_r[j] = -1
-        else:
-            out_d[j] = hd[j]
-            out_r[j] = hi[j]
+from ..hdc._kernels import EMPTY, heap_push, heap_write, popcount_u64
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -42,7 +27,7 @@ def scan_flat(queries, probes, list_offsets, vectors, sqnorm, metric_ip, allowed
         for j in range(d):
             qsq += q[j] * q[j]
         hd = np.full(kk, np.inf, np.float32)
-        hi = np.full(kk, _BIG, np.int64)
+        hi = np.full(kk, EMPTY, np.int64)
         for p in range(probes.shape[1]):
             lst = probes[qi, p]
             if lst < 0:
@@ -55,8 +40,8 @@ def scan_flat(queries, probes, list_offsets, vectors, sqnorm, metric_ip, allowed
                 for j in range(d):
                     dot += q[j] * x[j]
                 dist = -dot if metric_ip else max(qsq + sqnorm[r] - 2 * dot, np.float32(0.0))
-                _push(hd, hi, dist, r)
-        _sort_out(hd, hi, out_dist[qi], out_rows[qi])
+                heap_push(hd, hi, dist, r)
+        heap_write(hd, hi, out_dist[qi], out_rows[qi])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -68,7 +53,7 @@ def scan_hamming(queries, probes, list_offsets, words, allowed, out_dist, out_ro
     for qi in prange(nq):
         q = queries[qi]
         hd = np.full(kk, np.inf, np.float32)
-        hi = np.full(kk, _BIG, np.int64)
+        hi = np.full(kk, EMPTY, np.int64)
         for p in range(probes.shape[1]):
             lst = probes[qi, p]
             if lst < 0:
@@ -80,54 +65,8 @@ def scan_hamming(queries, probes, list_offsets, words, allowed, out_dist, out_ro
                 c = 0
                 for w in range(nw):
                     c += popcount_u64(q[w] ^ x[w])
-                _push(hd, hi, np.float32(c), r)
-        _sort_out(hd, hi, out_dist[qi], out_rows[qi])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _topk_row(dots, qi, base, xterm, qterm, mode, row_d, row_i):
-    for j in range(dots.shape[1]):
-        dot = dots[qi, j]
-        if mode == 0:
-            d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
-        elif mode == 1:
-            d = -dot
-        else:
-            d = 1.0 - dot * qterm[qi] * xterm[base + j]
-        if d < row_d[0] or (d == row_d[0] and base + j < row_i[0]):
-            _push(row_d, row_i, np.float32(d), base + j)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def topk_block(dots, base, xterm, qterm, mode, hd, hi):
-    """Push a block of scores into per-query heaps (nq, k), parallel over queries.
-
-    ``dots`` (nq, B) float32 for rows ``base..base+B``. mode 0: squared L2
-    ``qterm[q] + xterm[r] - 2 dot`` (xterm = squared norms); 1: ``-dot``;
-    2: cosine distance ``1 - dot * qterm[q] * xterm[r]`` (inverse norms).
-    """
-    for qi in prange(dots.shape[0]):
-        _topk_row(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
-
-
-@njit(cache=True, nogil=True)
-def topk_block_serial(dots, base, xterm, qterm, mode, hd, hi):
-    """``topk_block`` on one thread: for small blocks right after a BLAS call, whose
-    spinning threads make starting a parallel region cost more than the work."""
-    for qi in range(dots.shape[0]):
-        _topk_row(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def heaps_finish(hd, hi, out_d, out_r):
-    for qi in prange(hd.shape[0]):
-        _sort_out(hd[qi], hi[qi], out_d[qi], out_r[qi])
-
-
-@njit(cache=True, nogil=True)
-def heaps_finish_serial(hd, hi, out_d, out_r):
-    for qi in range(hd.shape[0]):
-        _sort_out(hd[qi], hi[qi], out_d[qi], out_r[qi])
+                heap_push(hd, hi, np.float32(c), r)
+        heap_write(hd, hi, out_dist[qi], out_rows[qi])
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "nsz", "contract"})
@@ -142,16 +81,16 @@ def nearest_centroids(queries, centroids, csq, out_rows):
     for qi in prange(nq):
         q = queries[qi]
         hd = np.full(k, np.inf, np.float32)
-        hi = np.full(k, _BIG, np.int64)
+        hi = np.full(k, EMPTY, np.int64)
         for c in range(centroids.shape[0]):
             dot = np.float32(0.0)
             for j in range(d):
                 dot += q[j] * centroids[c, j]
             dist = csq[c] - 2.0 * dot
             if dist < hd[0] or (dist == hd[0] and c < hi[0]):
-                _push(hd, hi, np.float32(dist), c)
+                heap_push(hd, hi, np.float32(dist), c)
         tmp = np.empty(k, np.float32)
-        _sort_out(hd, hi, tmp, out_rows[qi])
+        heap_write(hd, hi, tmp, out_rows[qi])
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "nsz", "contract"})
@@ -190,17 +129,17 @@ def nearest_centroids_pruned(queries, centroids, csq, basis, proj_t, proj_sq, ou
         for c in range(nl):
             bound[c] += pq_sq
         sd = np.full(ns, np.inf, np.float32)  # the ns smallest bounds: scored first
-        si = np.full(ns, _BIG, np.int64)
+        si = np.full(ns, EMPTY, np.int64)
         for c in range(nl):
             if bound[c] < sd[0]:
-                _push(sd, si, bound[c], c)
+                heap_push(sd, si, bound[c], c)
         hd = np.full(k, np.inf, np.float32)
-        hi = np.full(k, _BIG, np.int64)
+        hi = np.full(k, EMPTY, np.int64)
         done = np.zeros(nl, np.bool_)
         slack = np.float32(1e-4) * (qsq + cmax)
         for t in range(ns + nl):  # the seeds, then every centroid in order
             c = si[t] if t < ns else t - ns
-            if c == _BIG or done[c]:
+            if c == EMPTY or done[c]:
                 continue
             if t >= ns and bound[c] - slack > hd[0] + qsq:
                 continue
@@ -210,6 +149,6 @@ def nearest_centroids_pruned(queries, centroids, csq, basis, proj_t, proj_sq, ou
                 dot += queries[qi, j] * centroids[c, j]
             dist = np.float32(csq[c] - 2.0 * dot)
             if dist < hd[0] or (dist == hd[0] and c < hi[0]):
-                _push(hd, hi, dist, c)
+                heap_push(hd, hi, dist, c)
         tmp = np.empty(k, np.float32)
-        _sort_out(hd, hi, tmp, out_rows[qi])
+        heap_write(hd, hi, tmp, out_rows[qi])

@@ -11,13 +11,11 @@ to a different row than the Numba path.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 _BLOCK = 65536  # rows decoded per step
-_LOCK = threading.Lock()
 
 
 def _torch():
@@ -26,21 +24,16 @@ def _torch():
     return torch
 
 
-def device_arrays(index: Any, device: Any) -> dict[str, Any]:
-    """The index's per-row arrays as tensors on ``device`` (built once, then cached)."""
+def to_device(storage: Any, device: Any) -> dict[str, Any]:
+    """A ``ListStorage``'s per-row arrays (and the list of every row) as tensors on ``device``."""
     torch = _torch()
-    key = str(torch.device(device))
-    cache = index._device_cache
-    with _LOCK:
-        if key not in cache:
-            arrays = {name: torch.from_numpy(np.ascontiguousarray(a)).to(device)
-                      for name, a in index._data.items() if a.dtype != np.uint64}
-            for name, a in index._data.items():
-                if a.dtype == np.uint64:  # torch has no uint64 arithmetic: keep the words as int64 bits
-                    arrays[name] = torch.from_numpy(np.ascontiguousarray(a).view(np.int64)).to(device)
-            arrays["_lists"] = torch.from_numpy(index.row_lists()).to(device)
-            cache[key] = arrays
-        return cache[key]
+    arrays = {}
+    for name, a in storage.data.items():
+        a = np.ascontiguousarray(a)
+        # torch has no uint64 arithmetic: keep the words as int64 bits
+        arrays[name] = torch.from_numpy(a.view(np.int64) if a.dtype == np.uint64 else a).to(device)
+    arrays["_lists"] = torch.from_numpy(storage.row_lists()).to(device)
+    return arrays
 
 
 def _unpack_bits(words: Any, n_bits: int) -> Any:
@@ -61,33 +54,35 @@ def _decode_lvq(arr: dict[str, Any], a: int, b: int, bits: int, d: int) -> Any:
     return arr["lvq_lo"][a:b, None] + arr["lvq_delta"][a:b, None] * c.to(torch.float32)
 
 
-def scan(index: Any, work: np.ndarray, probes: np.ndarray, allowed: np.ndarray, kk: int,
-         device: Any) -> tuple[Any, Any]:
-    """Top-kk (distances, rows) tensors on ``device`` over the probed lists, like the Numba scans."""
+def scan(arr: dict[str, Any], spec: Any, metric: str, dim: int, nlist: int, work: np.ndarray,
+         rq: np.ndarray | None, probes: np.ndarray, allowed: np.ndarray, kk: int, device: Any) -> tuple[Any, Any]:
+    """Top-kk (distances, rows) tensors on ``device`` over the probed lists, like the Numba scans.
+
+    ``arr``: ``to_device`` of the index's storage; ``work``: queries in the
+    space of the codes (words for Hamming); ``rq``: their RaBitQ rotation
+    (``codes.rabitq_query``) for RaBitQ codes, else None.
+    """
     torch = _torch()
-    arr = device_arrays(index, device)
-    spec, ip = index.spec, index.metric not in ("l2", "hamming")
-    n = index._ids.shape[0]
+    ip = metric not in ("l2", "hamming")
+    n = arr["_lists"].shape[0]
     work = np.ascontiguousarray(work)
     q = torch.from_numpy(work.view(np.int64) if work.dtype == np.uint64 else work).to(device)
     nq = q.shape[0]
-    probe_table = torch.zeros((nq, index.nlist), dtype=torch.bool, device=device)
+    probe_table = torch.zeros((nq, nlist), dtype=torch.bool, device=device)
     pr = torch.from_numpy(probes).to(device)
     probe_table.scatter_(1, pr.clamp(min=0), (pr >= 0))
     ok = torch.from_numpy(allowed).to(device) if allowed.shape[0] else None
-    if spec.codes == "rabitq":
-        from .codes import rabitq_query
-
-        q = torch.from_numpy(rabitq_query(work, index._rotation)).to(device)
+    if rq is not None:
+        q = torch.from_numpy(rq).to(device)
     qsq = (q * q).sum(1, keepdim=True)
     best_d = torch.full((nq, 0), float("inf"), device=device)
     best_r = torch.full((nq, 0), -1, dtype=torch.int64, device=device)
     for a in range(0, n, _BLOCK):
         b = min(n, a + _BLOCK)
-        if index.metric == "hamming":
-            x = 1.0 - 2.0 * _unpack_bits(arr["words"][a:b], index.dim)  # bit 1 -> -1
-            qpm = 1.0 - 2.0 * _unpack_bits(q, index.dim) if q.dtype == torch.int64 else q
-            dist = (index.dim - qpm @ x.T) * 0.5
+        if metric == "hamming":
+            x = 1.0 - 2.0 * _unpack_bits(arr["words"][a:b], dim)  # bit 1 -> -1
+            qpm = 1.0 - 2.0 * _unpack_bits(q, dim) if q.dtype == torch.int64 else q
+            dist = (dim - qpm @ x.T) * 0.5
         elif spec.codes == "rabitq":
             xbar = (2.0 * _unpack_bits(arr["rq_words"][a:b], q.shape[1]) - 1.0) / float(np.sqrt(q.shape[1]))
             dots = (q @ xbar.T) * (arr["rq_norm"][a:b] / arr["rq_ip"][a:b].clamp(min=1e-12))
@@ -118,11 +113,10 @@ def scan(index: Any, work: np.ndarray, probes: np.ndarray, allowed: np.ndarray, 
     return best_d, best_r
 
 
-def rerank(index: Any, queries: np.ndarray, rows: Any, k: int, level2: bool, device: Any) -> tuple[Any, Any]:
+def rerank(arr: dict[str, Any], queries: np.ndarray, rows: Any, k: int, ip: bool, level2: bool,
+           device: Any) -> tuple[Any, Any]:
     """Exact (full vectors) or level-2 LVQ re-scoring of a shortlist ``rows`` (nq, kk) -> top k."""
     torch = _torch()
-    arr = device_arrays(index, device)
-    ip = index.metric != "l2"
     q = torch.from_numpy(np.ascontiguousarray(queries)).to(device)
     valid = rows >= 0
     r = rows.clamp(min=0)

@@ -15,8 +15,8 @@ the encoding rules of Intel SVS). Per vector ``lo = min_j x_j``, ``delta =
 * ``lo``, ``delta``: (n,) float32. SVS stores them as float16; float32 costs
   4 bytes more a vector and removes the constants' rounding from the error;
 * ``sqnorm``: (n,) float32, squared norm of the reconstruction (for L2);
-* with ``residual_bits=8`` (LVQ-4x8 / LVQ-8x8) also ``res_codes`` (n, d) uint8
-  and ``res_sqnorm`` (n,) float32: ``delta2 = delta / 255``, ``c2_j =
+* with ``residual_bits=8`` (LVQ-4x8 / LVQ-8x8) also ``res_codes`` (n, d) uint8:
+  ``delta2 = delta / 255``, ``c2_j =
   clamp(round((x_j - xhat_j + delta / 2) / delta2), 0, 255)``, reconstruction
   ``xhat + delta2 * c2 - delta / 2``.
 
@@ -35,8 +35,7 @@ the code is the sign bits of ``o'``, ``x_bar = (2 b - 1) / sqrt(D)``. Keys of
 * ``words``: (n, D / 64) uint64, bit i = bit i % 64 of word i // 64, set when
   ``o'_i > 0``;
 * ``norm``: (n,) float32, ``|x|``;
-* ``ip``: (n,) float32, ``<o_bar, o> = |o'|_1 / (sqrt(D) |o'|)`` (0.8 for a zero vector);
-* ``popcount``: (n,) int32, set bits per row.
+* ``ip``: (n,) float32, ``<o_bar, o> = |o'|_1 / (sqrt(D) |o'|)`` (0.8 for a zero vector).
 
 The estimator of ``<x, q>`` is ``|x| <x_bar, q'> / <o_bar, o>`` with the
 rotated float query ``q' = pad(q) @ R`` (no query quantization), unbiased
@@ -156,7 +155,7 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
     -------
     dict of str to numpy.ndarray
         Per-row arrays: ``codes``, ``lo``, ``delta``, ``sqnorm`` and, with
-        ``residual_bits``, ``res_codes`` and ``res_sqnorm``.
+        ``residual_bits``, ``res_codes``.
 
     Raises
     ------
@@ -165,14 +164,14 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
 
     Shapes
     ------
-    ``(n, d) -> {codes: (n, d | ceil(d/2)), lo, delta, sqnorm: (n,)[, res_codes: (n, d), res_sqnorm: (n,)]}``
+    ``(n, d) -> {codes: (n, d | ceil(d/2)), lo, delta, sqnorm: (n,)[, res_codes: (n, d)]}``
 
     Examples
     --------
     >>> x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
     >>> c = lvq_encode(x, 4, 8)
     >>> sorted(c), c["codes"].shape
-    (['codes', 'delta', 'lo', 'res_codes', 'res_sqnorm', 'sqnorm'], (3, 3))
+    (['codes', 'delta', 'lo', 'res_codes', 'sqnorm'], (3, 3))
     """
     if bits not in LVQ_BITS:
         raise ValueError(f"`bits` must be one of {LVQ_BITS}; got {bits!r}")
@@ -193,7 +192,6 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
     }
     if residual_bits is not None:
         out["res_codes"] = np.empty((n, d), np.uint8)
-        out["res_sqnorm"] = np.empty(n, np.float32)
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
         xs = x[a:b].astype(np.float64)
@@ -211,7 +209,6 @@ def lvq_encode(x: Any, bits: int, residual_bits: int | None = None) -> dict[str,
             t2 = np.where(d2 > 0, (xs - xhat + half) / safe2, 0.0)
             c2 = np.clip(np.rint(t2), 0, 255).astype(np.uint8)
             out["res_codes"][a:b] = c2
-            out["res_sqnorm"][a:b] = _sqnorm(_recon2(xhat, c2, delta[a:b]))
     return out
 
 
@@ -343,11 +340,11 @@ def rabitq_encode(x: Any, rotation: Any) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to numpy.ndarray
-        ``words``, ``norm``, ``ip``, ``popcount``.
+        ``words``, ``norm``, ``ip``.
 
     Shapes
     ------
-    ``(n, d), (D, D) -> {words: (n, D/64) uint64, norm, ip: (n,) float32, popcount: (n,) int32}``
+    ``(n, d), (D, D) -> {words: (n, D/64) uint64, norm, ip: (n,) float32}``
     """
     x = _as_matrix(x, "x")
     n, d = x.shape
@@ -357,7 +354,6 @@ def rabitq_encode(x: Any, rotation: Any) -> dict[str, np.ndarray]:
         "words": np.empty((n, dp // 64), np.uint64),
         "norm": np.empty(n, np.float32),
         "ip": np.empty(n, np.float32),
-        "popcount": np.empty(n, np.int32),
     }
     for a in range(0, n, _CHUNK):
         b = min(a + _CHUNK, n)
@@ -370,7 +366,6 @@ def rabitq_encode(x: Any, rotation: Any) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             ipv = np.abs(o).sum(1) / (np.sqrt(dp) * on)
         out["ip"][a:b] = np.where(np.isfinite(ipv) & (on > 0), ipv, 0.8)
-        out["popcount"][a:b] = bitmask.sum(1)
     return out
 
 
@@ -444,7 +439,7 @@ def _scan_inputs(queries, probes, list_offsets, allowed):
             np.ascontiguousarray(list_offsets, np.int64), np.ascontiguousarray(allowed, bool))
 
 
-def scan(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, codes: dict[str, np.ndarray], bits: int,
+def _scan_lvq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, codes: dict[str, np.ndarray], bits: int,
          metric_ip: bool, allowed: np.ndarray, out_dist: np.ndarray, out_rows: np.ndarray) -> None:
     """LVQ scan into out_dist / out_rows (nq, kk): ``scan_lvq``, or ``scan_lvq_rows`` for few queries.
 
@@ -463,7 +458,7 @@ def scan(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, code
         K.scan_lvq(*args)
 
 
-def scan_rabitq_index(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray,
+def _scan_rabitq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray,
                       codes: dict[str, np.ndarray], rotation: np.ndarray, metric_ip: bool, allowed: np.ndarray,
                       out_dist: np.ndarray, out_rows: np.ndarray) -> None:
     """RaBitQ scan of centred (unrotated) queries (nq, d): rotates them, then ``scan_rabitq`` (or its rows variant)."""
@@ -479,7 +474,7 @@ def scan_rabitq_index(queries: np.ndarray, probes: np.ndarray, list_offsets: np.
         K.scan_rabitq(*args)
 
 
-def rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.ndarray], metric_ip: bool,
+def _rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.ndarray], metric_ip: bool,
                   k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored with the level-2 LVQ reconstruction."""
     queries = np.ascontiguousarray(queries, np.float32)
@@ -492,7 +487,7 @@ def rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.nda
     return out_d, out_r
 
 
-def rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, metric_ip: bool,
+def _rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, metric_ip: bool,
                 k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored exactly with float32 ``vectors`` (n, d).
 

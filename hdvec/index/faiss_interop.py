@@ -1,6 +1,7 @@
 """Move indexes between hdvec and Faiss where the pipelines match.
 
-``to_faiss(index)`` and ``from_faiss(faiss_index)`` convert exhaustive and
+``Index.to_faiss()`` and ``Index.from_faiss(faiss_index)`` (through
+``to_faiss(index)`` and ``read_faiss(faiss_index)`` here) convert exhaustive and
 IVF indexes over full vectors (``"Flat"``, ``"IVF<n>,Flat"``) and over packed bits
 (metric "hamming"). The converted index holds the same vectors, ids and
 coarse lists, so it answers the same queries with the same neighbours
@@ -12,11 +13,10 @@ the normalized vectors (normalize the queries yourself).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from .spec import IndexSpec
 
 
 def _faiss():
@@ -33,13 +33,6 @@ def _check_exportable(index: Any) -> None:
         raise ValueError(f"to_faiss() converts 'Flat' and 'IVF<n>,Flat' indexes; this one is '{spec}'")
 
 
-def _lists(index: Any) -> list[np.ndarray]:
-    """Live rows of every IVF list, in storage order."""
-    live = ~index._deleted
-    offs = index._offsets
-    return [np.arange(offs[lst], offs[lst + 1])[live[offs[lst]:offs[lst + 1]]] for lst in range(offs.shape[0] - 1)]
-
-
 def to_faiss(index: Any) -> Any:
     """A Faiss index holding the vectors, ids and IVF lists of ``index`` (an ``hdvec.index.Index``).
 
@@ -50,19 +43,21 @@ def to_faiss(index: Any) -> Any:
     """
     faiss = _faiss()
     _check_exportable(index)
-    lists = _lists(index)
+    st = index.storage
+    lists = st.live_rows_by_list()
     rows = np.concatenate(lists) if lists else np.empty(0, np.int64)
-    ids = np.ascontiguousarray(index._ids[rows])
+    ids = np.ascontiguousarray(st.ids[rows])
     hamming = index.metric == "hamming"
     if hamming:
         if index.dim % 8:
             raise ValueError(f"Faiss binary indexes need dim to be a multiple of 8; got dim={index.dim}")
         nbytes = index.dim // 8
-        codes = np.ascontiguousarray(index._data["words"].view(np.uint8).reshape(-1, index._data["words"].shape[1] * 8)[:, :nbytes])
+        words = st.data["words"]
+        codes = np.ascontiguousarray(words.view(np.uint8).reshape(-1, words.shape[1] * 8)[:, :nbytes])
         mean = None
     else:
-        mean = index._mean
-        codes = np.ascontiguousarray(index._data["vectors"] + mean, dtype=np.float32)  # stored centred
+        mean = index.mean
+        codes = np.ascontiguousarray(st.data["vectors"] + mean, dtype=np.float32)  # stored centred
     metric = faiss.METRIC_L2 if index.metric == "l2" else faiss.METRIC_INNER_PRODUCT
     if not index.spec.nlist:
         if hamming:
@@ -79,13 +74,14 @@ def to_faiss(index: Any) -> Any:
     nlist = index.nlist
     if hamming:
         quantizer = faiss.IndexBinaryFlat(index.dim)
-        cw = index._centroids
+        cw = index.partition.centroids
         quantizer.add(np.ascontiguousarray(cw.view(np.uint8).reshape(-1, cw.shape[1] * 8)[:, :nbytes]))
         out = faiss.IndexBinaryIVF(quantizer, index.dim, nlist)
     else:
         # hdvec assigns lists by L2 between centred vectors and the centroids; for L2 that is L2 from
         # the raw query to centroid + mean, for inner products queries are not centred: keep centroids
-        cents = index._centroids + mean if index.metric == "l2" else index._centroids
+        cw = index.partition.centroids
+        cents = cw + mean if index.metric == "l2" else cw
         quantizer = faiss.IndexFlatL2(index.dim)
         quantizer.add(np.ascontiguousarray(cents, dtype=np.float32))
         out = faiss.IndexIVFFlat(quantizer, index.dim, nlist, metric)
@@ -96,7 +92,7 @@ def to_faiss(index: Any) -> Any:
     for lst, lrows in enumerate(lists):
         if lrows.size:
             lcodes = np.ascontiguousarray(codes[lrows])
-            lids = np.ascontiguousarray(index._ids[lrows])
+            lids = np.ascontiguousarray(st.ids[lrows])
             invlists.add_entries(lst, lrows.size, faiss.swig_ptr(lids), faiss.swig_ptr(lcodes.view(np.uint8)))
     out.ntotal = int(rows.size)
     out.nprobe = index.nprobe
@@ -117,16 +113,33 @@ def _unwrap(faiss_index: Any) -> tuple[Any, np.ndarray | None]:
     return idx, None
 
 
-def from_faiss(faiss_index: Any, *, seed: Any = None) -> Any:
-    """An ``hdvec.index.Index`` with the vectors, ids and IVF lists of a Faiss index.
+@dataclass
+class FaissContents:
+    """What ``read_faiss`` takes out of a Faiss index; ``Index.from_faiss`` builds an Index from it.
+
+    ``vectors``: float32 ``(n, dim)`` or packed uint64 words; ``centroids``
+    and ``lists`` (the IVF list of every vector) are None for a flat index;
+    ``ids`` None means 0..n-1.
+    """
+
+    dim: int
+    metric: str
+    vectors: np.ndarray
+    ids: np.ndarray | None
+    nlist: int | None = None
+    nprobe: int | None = None
+    centroids: np.ndarray | None = None
+    lists: np.ndarray | None = None
+
+
+def read_faiss(faiss_index: Any) -> FaissContents:
+    """The vectors, ids and IVF lists of a Faiss index.
 
     Accepts ``IndexFlatL2``, ``IndexFlatIP``, ``IndexIVFFlat`` (L2 or inner
     product, with a flat L2 quantizer), ``IndexBinaryFlat`` and
     ``IndexBinaryIVF``, bare or inside an ``IndexIDMap`` / ``IndexIDMap2``.
     Inner-product indexes become ``metric="ip"``.
     """
-    from .ivf_index import Index
-
     faiss = _faiss()
     if not isinstance(faiss_index, (faiss.Index, faiss.IndexBinary)):
         raise TypeError(f"`faiss_index` must be a Faiss index; got {type(faiss_index).__name__}")
@@ -136,11 +149,9 @@ def from_faiss(faiss_index: Any, *, seed: Any = None) -> Any:
     if isinstance(inner, (faiss.IndexFlat, faiss.IndexBinaryFlat)):
         metric = _metric(inner, binary)
         x = _flat_vectors(inner, n, binary)
-        out = Index(int(inner.d), metric=metric, spec=IndexSpec("flat"), seed=seed)
-        out.add(_to_words(x, int(inner.d)) if binary else x, ids=ids if ids is not None else None, progress=False)
-        return out
+        return FaissContents(int(inner.d), metric, _to_words(x, int(inner.d)) if binary else x, ids)
     if isinstance(inner, (faiss.IndexIVFFlat, faiss.IndexBinaryIVF)):
-        return _from_ivf(inner, ids, binary, seed)
+        return _read_ivf(inner, ids, binary)
     raise ValueError(f"from_faiss() converts flat and IVF-Flat indexes (float or binary); got {type(inner).__name__}")
 
 
@@ -171,9 +182,7 @@ def _to_words(x: np.ndarray, dim: int) -> np.ndarray:
     return buf.view(np.uint64)
 
 
-def _from_ivf(inner: Any, ids_map: np.ndarray | None, binary: bool, seed: Any) -> Any:
-    from .ivf_index import Index
-
+def _read_ivf(inner: Any, ids_map: np.ndarray | None, binary: bool) -> FaissContents:
     faiss = _faiss()
     quantizer = faiss.downcast_IndexBinary(inner.quantizer) if binary else faiss.downcast_index(inner.quantizer)
     metric = _metric(inner, binary)
@@ -200,12 +209,8 @@ def _from_ivf(inner: Any, ids_map: np.ndarray | None, binary: bool, seed: Any) -
     x = np.concatenate(vecs) if vecs else np.empty((0, width if binary else d), np.uint8 if binary else np.float32)
     all_ids = np.concatenate(ids) if ids else np.empty(0, np.int64)
     all_lists = np.concatenate(lists) if lists else np.empty(0, np.int64)
-    out = Index(d, metric=metric, spec=IndexSpec("flat", nlist=nlist), nprobe=int(inner.nprobe), seed=seed)
     if binary:
-        out._centroids = _to_words(cents, d)
-        out._add_assigned(_to_words(x, d), all_ids, all_lists)
+        cents, x = _to_words(cents, d), _to_words(x, d)
     else:
-        out._mean = np.zeros(d, np.float32)
-        out._centroids = np.ascontiguousarray(cents, dtype=np.float32)
-        out._add_assigned(np.ascontiguousarray(x, dtype=np.float32), all_ids, all_lists)
-    return out
+        cents, x = np.ascontiguousarray(cents, dtype=np.float32), np.ascontiguousarray(x, dtype=np.float32)
+    return FaissContents(d, metric, x, all_ids, nlist, int(inner.nprobe), cents, all_lists)

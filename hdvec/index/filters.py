@@ -2,8 +2,11 @@
 
 A filter is one of:
 
-* a boolean array indexed by id: ``mask[id]`` is True for allowed ids (ids
-  beyond its length are not allowed);
+* a boolean array indexed by id: ``mask[id]`` is True for allowed ids. Its
+  length must be the index's id bound ``next_id`` (one more than the largest
+  id ever added: the number of vectors added when ids are the default
+  ``0, 1, ...``), so a mask built for other data raises instead of filtering
+  the wrong rows;
 * an integer array (or list) of allowed ids;
 * a dict of predicates on stored attributes, all of which must hold:
   ``{"genre": "drama"}`` (equality), ``{"genre": ["drama", "war"]}``
@@ -71,7 +74,7 @@ def check_attributes(attributes: Any, n: int, existing: dict[str, np.ndarray] | 
     return out
 
 
-def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray]) -> np.ndarray:
+def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray], n_ids: int) -> np.ndarray:
     """Turn a search filter into a row mask.
 
     Parameters
@@ -83,6 +86,8 @@ def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray]) ->
         int64 ``(n,)`` ids of the stored rows.
     attributes : dict of str to numpy.ndarray
         The stored ``(n,)`` attribute columns.
+    n_ids : int
+        The length a boolean mask must have (the index's ``next_id``).
 
     Returns
     -------
@@ -93,7 +98,7 @@ def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray]) ->
     ------
     ValueError
         If a dict names an attribute that is not stored, a range is not a
-        pair, or a boolean mask is not 1-D.
+        pair, or a boolean mask is not 1-D of length ``n_ids``.
     TypeError
         For any other kind of filter.
     """
@@ -118,13 +123,26 @@ def filter_rows(flt: Any, ids: np.ndarray, attributes: dict[str, np.ndarray]) ->
         return mask
     arr = np.asarray(to_numpy(flt) if is_torch(flt) else flt)
     if arr.dtype == bool:
-        if arr.ndim != 1:
-            raise ValueError(f"`filter` as a boolean mask must be 1-D (indexed by id); got shape {arr.shape}")
-        inside = (ids >= 0) & (ids < arr.shape[0])
-        mask = np.zeros(ids.shape[0], bool)
-        mask[inside] = arr[ids[inside]]
-        return mask
+        return _check_mask(arr, n_ids)[ids]
     if arr.dtype.kind in "iu" and arr.ndim <= 1:
         return np.isin(ids, arr.reshape(-1))
     raise TypeError("`filter` must be a boolean mask indexed by id, an array of allowed ids, or a dict of "
                     f"attribute predicates; got {type(flt).__name__} of dtype {getattr(arr, 'dtype', None)}")
+
+
+def _check_mask(arr: np.ndarray, n_ids: int) -> np.ndarray:
+    if arr.ndim != 1 or arr.shape[0] != n_ids:
+        raise ValueError(f"`filter` as a boolean mask must be 1-D with one entry per id, length {n_ids} "
+                         f"(the index's next_id); got shape {arr.shape}")
+    return arr
+
+
+def mask_to_ids(flt: Any, n_ids: int) -> Any:
+    """A boolean mask filter (checked against ``n_ids``) as the array of ids it allows; other filters unchanged.
+
+    ``ShardedIndex`` sends filters to shards whose own id bounds differ from the global one.
+    """
+    if flt is None or isinstance(flt, Mapping):
+        return flt
+    arr = np.asarray(to_numpy(flt) if is_torch(flt) else flt)
+    return np.flatnonzero(_check_mask(arr, n_ids)) if arr.dtype == bool else flt

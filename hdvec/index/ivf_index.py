@@ -1,9 +1,12 @@
 """``Index``: projection -> coarse partition -> low-bit codes scanned in Numba -> exact re-rank.
 
-Orchestration only: the stages live in ``projection``, ``partition``,
-``codes`` and the kernel modules; this module validates input, keeps the
-arrays (stored grouped by IVF list, so each list is one contiguous slice)
-and maps rows to the user's ids.
+Orchestration only. The stages live in their own modules: ``projection``
+(PCA / rotation), ``partition`` (k-means and list assignment for every
+metric), ``codes`` (LVQ / RaBitQ), ``storage`` (rows grouped by list, ids,
+deletions, the file arrays), ``calibration`` (picking ``nprobe``) and the
+kernel modules. ``faiss_interop``, ``sharded`` and ``_torch`` use the
+package-level attributes ``storage``, ``partition``, ``mean`` and
+``rotation`` and the methods documented here, never private fields.
 """
 
 from __future__ import annotations
@@ -16,50 +19,28 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch, to_device
+from .._backend import is_torch
 from .._io import FormatError, read_arrays, write_arrays
 from .._progress import progress_bar
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
+from ..hdc.search import dense_topk, empty_results, hamming_topk, shape_results
 from . import _list_kernels as L
 from . import codes as C
 from ._kernels import serial
-from .exact import (
-    as_float_matrix,
-    as_words,
-    check_metric,
-    dense_topk,
-    knn_hamming,
-)
+from .calibration import calibrated_nprobe
+from .exact import as_float_matrix, as_words, check_metric
 from .filters import check_attributes, filter_rows
-from .partition import coarse_tables, nearest_lists, train_centroids
+from .partition import Partition
 from .projection import fit_pca, project, random_rotation
-from .spec import IndexSpec, parse_spec
+from .spec import IndexSpec, default_spec, parse_spec
+from .storage import ListStorage
 
 FORMAT = "hdvec.Index"
 log = logging.getLogger(__name__)
 
-
-CALIBRATION_QUERIES = 200  # sample of added vectors used to pick nprobe for an automatic spec
-CALIBRATION_RECALL = 0.95
 SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
 EXACT_FILTER_ROWS = 20_000  # a filter allowing at most this many rows is answered by an exact scan of them
 _CHUNK = 65536  # rows encoded per step in add
-
-
-def default_spec(n: int, dim: int, metric: str) -> IndexSpec:
-    """The pipeline picked when no spec is given, from the training size and metric."""
-    if metric == "hamming":
-        return IndexSpec("flat") if n <= 2_000_000 else IndexSpec("flat", nlist=_nlist(n))
-    if n < 20_000:
-        return IndexSpec("flat")
-    # measured (docs/benchmarks.md): LVQ8 alone keeps recall@10 near 0.99 at about SQ8's size and was the
-    # fastest pipeline at recall >= 0.95 on the 128-d and the 784-d sets
-    return IndexSpec("lvq8", nlist=_nlist(n))
-
-
-def _nlist(n: int) -> int:
-    """About 2 sqrt(n) lists, a power of two."""
-    return int(2 ** round(math.log2(max(2.0 * math.sqrt(n), 16))))
 
 
 class Index:
@@ -78,7 +59,8 @@ class Index:
     nprobe : int or None
         IVF lists scanned per query. Default: when ``spec`` is None, the
         smallest nprobe reaching recall@10 >= 0.95 on 200 of the first added
-        vectors (measured once, seeded); otherwise ``nlist // 16``, at least 1.
+        vectors (each searched without itself; measured once, seeded);
+        otherwise ``nlist // 16``, at least 1.
     seed : int, numpy.random.Generator or None
 
     Notes
@@ -86,6 +68,7 @@ class Index:
     Use ``train(x)`` (needed for PCA, IVF and codes), ``add(x, ids=None,
     attributes=None)``, ``search(q, k, nprobe=None, filter=None)``,
     ``remove(ids)``, ``save(path)`` and ``Index.load(path, mmap=False)``.
+    Results follow hdvec's search contract (``hdvec.hdc.search``).
     Searches are safe from several threads at once.
     """
 
@@ -99,21 +82,12 @@ class Index:
         self.nprobe = nprobe
         self.seed = seed_entropy(seed)
         self.trained = False
-        self._mean: np.ndarray | None = None
-        self._matrix: np.ndarray | None = None  # (dim, work_dim) projection, or None
-        self._centroids: np.ndarray | None = None
-        self._rotation: np.ndarray | None = None  # RaBitQ
-        self._data: dict[str, np.ndarray] = {}  # per-row arrays, grouped by list
-        self._ids = np.empty(0, np.int64)
-        self._offsets = np.zeros(2, np.int64)  # rows of list l: _offsets[l]:_offsets[l+1]
-        self._deleted = np.empty(0, bool)
-        self._n_deleted = 0
-        self._attrs: dict[str, np.ndarray] = {}
-        self._sorted_ids = np.empty(0, np.int64)  # for id -> row lookups
-        self._sorted_rows = np.empty(0, np.int64)
-        self._next_id = 0
-        self._device_cache: dict[str, Any] = {}  # per-row arrays as torch tensors, by device
-        self._coarse_cache: tuple | None = None
+        self.mean: np.ndarray | None = None  # float32 (dim,): stored vectors are x - mean
+        self.matrix: np.ndarray | None = None  # (dim, work_dim) projection, or None
+        self.partition: Partition | None = None
+        self.rotation: np.ndarray | None = None  # RaBitQ
+        self.storage = ListStorage(self.nlist)
+        self._device_cache: dict[str, tuple[int, Any]] = {}  # per-row arrays as torch tensors, by device
         self._calibrate = False
 
     # ------------------------------------------------------------------ info
@@ -122,15 +96,6 @@ class Index:
             raise ValueError(f"`spec` for metric='hamming' may only be 'Flat' or 'IVF<n>,Flat'; got '{spec}'")
         if spec.reduction == "pca" and spec.reduced_dim > self.dim:
             raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={self.dim}")
-
-    @property
-    def _coarse(self) -> tuple | None:
-        """``coarse_tables`` of the dense centroids (cached)."""
-        if self._centroids is None or self.metric == "hamming":
-            return None
-        if self._coarse_cache is None or self._coarse_cache[0] is not self._centroids:  # retrained / loaded
-            self._coarse_cache = (self._centroids, coarse_tables(self._centroids))
-        return self._coarse_cache[1]
 
     @property
     def nlist(self) -> int:
@@ -148,24 +113,27 @@ class Index:
             value = check_dim(value, "nprobe")
         self._nprobe = value
 
-    def row_lists(self) -> np.ndarray:
-        """IVF list of every stored row (n,) int64, from the list offsets (not stored)."""
-        return np.repeat(np.arange(self._offsets.shape[0] - 1, dtype=np.int64), np.diff(self._offsets))
-
     def __len__(self) -> int:
-        return self._ids.shape[0] - self._n_deleted
+        return len(self.storage)
 
     @property
     def ids(self) -> np.ndarray:
         """Ids of the stored vectors, (len(self),) int64, in storage order."""
-        return self._ids[~self._deleted] if self._n_deleted else self._ids.copy()
+        return self.storage.live_ids()
+
+    @property
+    def next_id(self) -> int:
+        """One more than the largest id ever added: the default id of the next vector, and the length a
+        boolean ``filter`` mask must have."""
+        return self.storage.next_id
 
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays held (codes, full vectors, ids, attributes, centroids, projection)."""
-        arrays = [*self._data.values(), self._ids, self._offsets, self._deleted, *self._attrs.values()]
-        arrays += [a for a in (self._mean, self._matrix, self._centroids, self._rotation) if a is not None]
-        return int(sum(a.nbytes for a in arrays))
+        extra = [a for a in (self.mean, self.matrix, self.rotation) if a is not None]
+        if self.partition is not None:
+            extra.append(self.partition.centroids)
+        return self.storage.nbytes + int(sum(a.nbytes for a in extra))
 
     def __repr__(self) -> str:
         spec = "auto" if self.spec is None else str(self.spec)
@@ -173,7 +141,11 @@ class Index:
                 f"trained={self.trained}, nprobe={self.nprobe if self.spec is not None and self.spec.nlist else None})")
 
     # ------------------------------------------------------------------ input
-    def _vectors(self, x: Any, name: str) -> np.ndarray:
+    def check_vectors(self, x: Any, name: str) -> np.ndarray:
+        """Validated ``(n, dim)`` float32 (normalised for cosine) or ``(n, n_words)`` uint64 rows of ``x``.
+
+        A single vector becomes one row.
+        """
         if self.metric == "hamming":
             return as_words(x, name, self.dim)
         x = as_float_matrix(x, name, self.dim)
@@ -189,51 +161,77 @@ class Index:
         ``x - mean`` gives ``<q, x> - <q, mean>``, and ``_finish`` adds the
         constant back.
         """
-        centre = self._mean if (not query or self.metric == "l2") else np.zeros_like(self._mean)
-        return project(x, centre, self._matrix)
+        centre = self.mean if (not query or self.metric == "l2") else np.zeros_like(self.mean)
+        return project(x, centre, self.matrix)
 
     def _full_query(self, qv: np.ndarray) -> np.ndarray:
         """Queries against the stored full (centred, unprojected) vectors."""
-        return qv - self._mean if self.metric == "l2" else qv
+        return qv - self.mean if self.metric == "l2" else qv
+
+    def _queries(self, q: Any) -> np.ndarray:
+        """Validated queries: ``(nq, dim)`` or one ``(dim,)`` (words for hamming), as 2-D rows."""
+        if not self.trained:
+            raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
+        return self.check_vectors(q, "q")
 
     # ------------------------------------------------------------------ train / add
-    def train(self, x: Any) -> Index:
+    def train(self, x: Any, *, progress: bool | None = None) -> Index:
         """Fit the projection, the IVF centroids and the code parameters on ``x`` (n, dim).
 
         Memory stays bounded for large ``x``: PCA uses at most 100k rows and
         k-means at most 256 rows per centroid (seeded samples).
+        ``progress``: a tqdm bar over the stages (None: for large ``x`` on a
+        terminal; False: never).
         """
-
-        x = self._vectors(x, "x")
+        x = self.check_vectors(x, "x")
         if x.shape[0] == 0:
             raise ValueError("`x` must hold at least one training vector; got 0")
         t0 = time.perf_counter()
         if self.spec is None:
-            self.spec = default_spec(x.shape[0], self.dim, self.metric)
+            self.spec = default_spec(x.shape[0], self.metric)
             self._calibrate = self._nprobe is None  # the first add picks nprobe for recall@10 >= 0.95
         spec = self.spec
         rng = as_rng(self.seed)
-        if not self._ids.shape[0]:
-            self._offsets = np.zeros(self.nlist + 1, np.int64)
+        if not self.storage.n_rows:
+            self.storage = ListStorage(self.nlist)
+        stages = 1 + (spec.reduction is not None) + (spec.nlist is not None) + (spec.codes == "rabitq")
+        bar = progress_bar(stages, "Index.train", "stage", progress, 2 if x.shape[0] > _CHUNK else stages + 1)
         if self.metric == "hamming":
             if spec.nlist:
-                self._centroids = _binary_kmeans(x, spec.nlist, rng)
+                self.partition = Partition.train(x, spec.nlist, rng)
             self.trained = True
+            _close(bar, stages)
             return self
-        self._mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
-        centred = x - self._mean
+        self.mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+        _step(bar)
         if spec.reduction == "pca":
-            self._matrix = fit_pca(centred, spec.reduced_dim, rng)
+            self.matrix = fit_pca(x - self.mean, spec.reduced_dim, rng)
         elif spec.reduction == "rotation":
-            self._matrix = random_rotation(self.dim, rng)
-        work = project(x, self._mean, self._matrix)
+            self.matrix = random_rotation(self.dim, rng)
+        _step(bar, spec.reduction is not None)
+        work = project(x, self.mean, self.matrix)
         if spec.nlist:
-            self._centroids = train_centroids(work, spec.nlist, rng)
+            self.partition = Partition.train(work, spec.nlist, rng)
+        _step(bar, spec.nlist is not None)
         if spec.codes == "rabitq":
-            self._rotation = C.rabitq_rotation(work.shape[1], rng)
+            self.rotation = C.rabitq_rotation(work.shape[1], rng)
+        _close(bar, stages)
         self.trained = True
         log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
         return self
+
+    def prepare(self, n: int = 0) -> None:
+        """Make an untrained index ready to add ``n`` vectors: pick the spec (``spec=None``) and, when it
+        needs no training, mark the index trained (what the first ``add`` does)."""
+        if self.trained:
+            return
+        spec = self.spec or default_spec(n, self.metric)
+        if spec.needs_training:
+            raise ValueError(f"this index ('{spec}') must be trained first: call train(x)")
+        self.spec, self.trained = spec, True
+        self.storage = ListStorage(self.nlist)
+        if self.metric != "hamming":
+            self.mean = np.zeros(self.dim, np.float32)
 
     def add(self, x: Any, ids: Any = None, attributes: Any = None, *, progress: bool | None = None) -> np.ndarray:
         """Add vectors (n, dim) (uint64 words for hamming); returns their ids (n,) int64.
@@ -245,22 +243,20 @@ class Index:
         ``attributes`` is a dict of (n,) numeric arrays (or a structured array)
         that filters can test.
         """
-        x = self._vectors(x, "x")
+        x = self.check_vectors(x, "x")
         n = x.shape[0]
         if not self.trained and self.spec is not None and self.spec.needs_training:
             raise ValueError(f"this index ('{self.spec}') must be trained first: call train(x)")
-        new_ids = self._check_new_ids(ids, n)
-        attrs = check_attributes(attributes, n, self._attrs if len(self._ids) else None)
+        new_ids = self.storage.check_new_ids(ids, n)
+        attrs = check_attributes(attributes, n, self.storage.attrs if self.storage.n_rows else None)
         if not self.trained:
-            spec = self.spec or default_spec(n, self.dim, self.metric)
+            spec = self.spec or default_spec(n, self.metric)
             if spec.needs_training:  # the automatic pipeline trains on the first add
                 self._calibrate = self.spec is None and self._nprobe is None
                 self.spec = spec
-                self.train(x)
+                self.train(x, progress=progress)
             else:
-                self.spec, self.trained = spec, True
-                if self.metric != "hamming":
-                    self._mean = np.zeros(self.dim, np.float32)
+                self.prepare(n)
         parts = []
         t0 = time.perf_counter()
         bar = progress_bar(n, "Index.add", "vec", progress, _CHUNK + 1)
@@ -271,54 +267,21 @@ class Index:
         if bar is not None:
             bar.close()
         new = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
-        self._append(new, new_ids, attrs)
+        if new:
+            self.storage.append(new, new_ids, attrs, new.pop("_list"))
         if self._calibrate and self.spec.nlist and self._nprobe is None:
             self._calibrate = False
-            self._nprobe = self._calibrated_nprobe(x, new_ids)
+            self._nprobe = calibrated_nprobe(self, x, new_ids, self.seed)
         log.info("Index.add: %d vectors (%s) in %.2f s; %d stored", n, self.spec, time.perf_counter() - t0, len(self))
         return new_ids
 
-    def _calibrated_nprobe(self, x: np.ndarray, ids: np.ndarray) -> int:
-        """Smallest nprobe whose recall@10 reaches CALIBRATION_RECALL on a seeded sample of the added rows.
-
-        Used once, when ``Index()`` picked its own spec: the sample rows are
-        searched against exact neighbours among everything added (at most
-        ~2e10 multiply-adds of exact search).
-        """
-        n = x.shape[0]
-        k = min(10, n - 1)
-        m = int(min(CALIBRATION_QUERIES, n, max(20, 2e10 / max(n * self.dim, 1))))
-        if k < 1:
-            return max(1, self.nlist // 16)
-        rng = np.random.default_rng([self.seed, 0x4E50524F])  # "NPRO": independent of the training draws
-        q = x[np.sort(rng.choice(n, m, replace=False))]
-        if self.metric == "hamming":
-            truth = knn_hamming(q, x, k + 1)[1]
-        else:
-            truth = dense_topk(q, x, k + 1, "l2" if self.metric == "l2" else "ip")[1]
-        want = ids[truth]
-        nprobe = self.nlist
-        for p in sorted({p for p in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256) if p < self.nlist}):
-            got = self.search(q, k + 1, nprobe=p)[1]
-            recall = np.mean([np.isin(g, w).mean() for g, w in zip(got, want)])
-            if recall >= CALIBRATION_RECALL:
-                nprobe = p
-                break
-        log.info("Index: nprobe=%d (recall@%d %s %.2f on %d added vectors)", nprobe, k + 1,
-                 ">=" if nprobe < self.nlist else "<", CALIBRATION_RECALL, m)
-        return nprobe
-
     def _encode(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Per-row arrays of a chunk: '_list' plus the code arrays (and full vectors if kept)."""
-
         spec = self.spec
-        out: dict[str, np.ndarray] = {}
         if self.metric == "hamming":
-            out["words"] = x
-            out["_list"] = self._lists(x)
-            return out
+            return {"words": x, "_list": self._lists(x)}
         work = self._work(x)
-        out["_list"] = self._lists(x, work)
+        out: dict[str, np.ndarray] = {"_list": self._lists(work)}
         if spec.codes == "flat":
             out["vectors"] = work
             out["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
@@ -327,54 +290,65 @@ class Index:
             for key, arr in C.lvq_encode(work, bits, 8 if spec.codes == "lvq4x8" else None).items():
                 out["lvq_" + key] = arr
         else:
-            for key, arr in C.rabitq_encode(work, self._rotation).items():  # words, norm, ip, popcount
+            for key, arr in C.rabitq_encode(work, self.rotation).items():  # words, norm, ip
                 out["rq_" + key] = arr
         if spec.rerank and spec.codes != "flat":
-            out["full"] = x - self._mean  # centred original vectors for the exact re-rank
+            out["full"] = x - self.mean  # centred original vectors for the exact re-rank
         return out
 
-    def _add_assigned(self, x: np.ndarray, ids: np.ndarray, lists: np.ndarray) -> None:
-        """Add full vectors (or words) whose IVF lists are already known: imports (``from_faiss``)."""
+    def add_assigned(self, x: np.ndarray, ids: Any, lists: np.ndarray) -> None:
+        """Add full vectors (uint64 words for hamming) whose IVF lists are already known (Faiss imports).
+
+        Only for ``Flat`` / ``IVF<n>,Flat`` specs, after ``set_partition``.
+        """
         self.trained = True
-        if not self._ids.shape[0]:
-            self._offsets = np.zeros(self.nlist + 1, np.int64)
-        new = {"_list": lists}
+        if self.metric != "hamming" and self.mean is None:
+            self.mean = np.zeros(self.dim, np.float32)
         if self.metric == "hamming":
-            new["words"] = x
+            new = {"words": x}
         else:
             work = self._work(x)
-            new["vectors"] = work
-            new["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
-        self._append(new, self._check_new_ids(ids, x.shape[0]), {})
+            new = {"vectors": work, "sqnorm": np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)}
+        self.storage.append(new, self.storage.check_new_ids(ids, x.shape[0]), {}, lists)
+
+    def set_partition(self, centroids: np.ndarray) -> None:
+        """Use these IVF centroids ((nlist, d) float32 or (nlist, n_words) uint64) instead of training them."""
+        self.partition = Partition(centroids)
+
+    def _lists(self, work: np.ndarray) -> np.ndarray:
+        """Nearest IVF list of each validated (projected) row."""
+        if self.partition is None:
+            return np.zeros(work.shape[0], np.int64)
+        return self.partition.assign(work, 1)[:, 0]
 
     def assign(self, x: Any) -> np.ndarray:
         """IVF list of each row of ``x`` (n, dim) as ``add`` would store it: (n,) int64 (zeros without IVF)."""
         if not self.trained:
             raise ValueError("the index is untrained: call train(x) before assign")
-        return self._lists(self._vectors(x, "x"))
-
-    def _lists(self, x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
-        """Nearest IVF list of each validated row (``work``: its projected form, when already computed)."""
-        if not self.spec.nlist:
-            return np.zeros(x.shape[0], np.int64)
-        if self.metric == "hamming":
-            return knn_hamming(x, self._centroids, 1)[1][:, 0]
-        return nearest_lists(self._work(x) if work is None else work, self._centroids, 1, self._coarse)[:, 0]
+        x = self.check_vectors(x, "x")
+        return self._lists(x if self.metric == "hamming" else self._work(x))
 
     def probes(self, q: Any, nprobe: int | None = None) -> np.ndarray:
         """The IVF lists ``search`` scans for each query: (nq, nprobe) int64, nearest first."""
         if not self.trained:
             raise ValueError("the index is untrained: call train(x) before probes")
-        qv = self._vectors(q, "q")
+        qv = self.check_vectors(q, "q")
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
         return self._probes(qv if self.metric == "hamming" else self._work(qv, query=True), nprobe)
 
-    def __getstate__(self) -> dict:
-        """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches."""
-        state = self.__dict__.copy()
-        state["_device_cache"] = {}
-        state["_coarse_cache"] = None
-        return state
+    def _probes(self, work: np.ndarray, nprobe: int) -> np.ndarray:
+        if self.partition is None:
+            return np.zeros((work.shape[0], 1), np.int64)
+        return self.partition.assign(work, nprobe)
+
+    # ------------------------------------------------------------------ remove
+    def remove(self, ids: Any) -> int:
+        """Remove vectors by id; unknown ids raise ValueError. Returns how many were removed."""
+        return self.storage.remove(ids)
+
+    def compact(self) -> None:
+        """Drop removed rows from the arrays."""
+        self.storage.compact()
 
     # ------------------------------------------------------------------ Faiss
     def to_faiss(self) -> Any:
@@ -386,94 +360,16 @@ class Index:
     @classmethod
     def from_faiss(cls, faiss_index: Any, *, seed: Seed = None) -> Index:
         """An Index holding a Faiss flat / IVF-Flat / binary index's vectors, ids and lists."""
-        from .faiss_interop import from_faiss
+        from .faiss_interop import read_faiss
 
-        return from_faiss(faiss_index, seed=seed)
-
-    def _check_new_ids(self, ids: Any, n: int) -> np.ndarray:
-        if ids is None:
-            new = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
+        f = read_faiss(faiss_index)
+        out = cls(f.dim, metric=f.metric, spec=IndexSpec("flat", nlist=f.nlist), nprobe=f.nprobe, seed=seed)
+        if f.centroids is None:
+            out.add(f.vectors, ids=f.ids, progress=False)
         else:
-            arr = np.asarray(ids)
-            if arr.dtype.kind not in "iu" or arr.shape != (n,):
-                raise ValueError(f"`ids` must be ({n},) integers, one per vector; got shape {arr.shape}, "
-                                 f"dtype {arr.dtype}")
-            new = arr.astype(np.int64)
-            if n and new.min() < 0:
-                raise ValueError(f"`ids` must be >= 0; got {new.min()}")
-            uniq = np.unique(new)
-            if uniq.shape[0] != n:
-                raise ValueError("`ids` must be unique; got duplicates within the call")
-            present = self._lookup(uniq, missing_ok=True) >= 0
-            if present.any():
-                raise ValueError(f"`ids` must be new; id {uniq[present][0]} is already in the index")
-        return new
-
-    def _append(self, new: dict[str, np.ndarray], ids: np.ndarray, attrs: dict[str, np.ndarray]) -> None:
-        """Merge new rows in, keeping rows grouped by list (stable: old rows first within a list)."""
-        if ids.shape[0] == 0:
-            return
-        lists = np.concatenate([self.row_lists(), new.pop("_list")])
-        order = np.argsort(lists, kind="stable")
-
-        def merged(old: np.ndarray | None, add: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray((add if old is None else np.concatenate([old, add]))[order])
-
-        self._data = {k: merged(self._data.get(k), v) for k, v in new.items()}
-        self._attrs = {k: merged(self._attrs.get(k), v) for k, v in attrs.items()}
-        self._next_id = max(self._next_id, int(ids.max()) + 1)
-        self._ids = merged(self._ids, ids)
-        self._deleted = merged(self._deleted, np.zeros(ids.shape[0], bool))
-        self._device_cache = {}
-        self._offsets = np.searchsorted(lists[order], np.arange(self.nlist + 1)).astype(np.int64)
-        self._reindex()
-
-    def _reindex(self) -> None:
-        live = np.flatnonzero(~self._deleted)
-        order = np.argsort(self._ids[live], kind="stable")
-        self._sorted_ids = self._ids[live][order]
-        self._sorted_rows = live[order]
-
-    def _lookup(self, ids: np.ndarray, missing_ok: bool = False) -> np.ndarray:
-        """Rows of ``ids`` (-1 when absent, or KeyError-like ValueError)."""
-        if self._sorted_ids.shape[0] == 0:
-            rows = np.full(ids.shape[0], -1, np.int64)
-        else:
-            pos = np.minimum(np.searchsorted(self._sorted_ids, ids), self._sorted_ids.shape[0] - 1)
-            rows = np.where(self._sorted_ids[pos] == ids, self._sorted_rows[pos], -1)
-        if not missing_ok and np.any(rows < 0):
-            raise ValueError(f"`ids` not in the index: {ids[rows < 0][:5].tolist()}")
-        return rows
-
-    def remove(self, ids: Any) -> int:
-        """Remove vectors by id; unknown ids raise ValueError. Returns how many were removed."""
-        arr = np.asarray(ids).reshape(-1)
-        if arr.dtype.kind not in "iu":
-            raise ValueError(f"`ids` must be integers; got dtype {arr.dtype}")
-        arr = np.unique(arr.astype(np.int64))
-        rows = self._lookup(arr)
-        self._deleted = self._deleted.copy() if not self._deleted.flags.writeable else self._deleted
-        self._deleted[rows] = True
-        self._n_deleted += rows.shape[0]
-        self._reindex()
-        if self._n_deleted > 0.25 * self._ids.shape[0]:
-            self.compact()
-        return int(rows.shape[0])
-
-    def compact(self) -> None:
-        """Drop removed rows from the arrays."""
-        if not self._n_deleted:
-            return
-        keep = ~self._deleted
-        self._data = {k: np.ascontiguousarray(v[keep]) for k, v in self._data.items()}
-        self._attrs = {k: v[keep] for k, v in self._attrs.items()}
-        lists = self.row_lists()[keep]
-        self._ids = self._ids[keep]
-        self._deleted = np.zeros(self._ids.shape[0], bool)
-        self._n_deleted = 0
-        self._device_cache = {}
-        self._offsets = np.searchsorted(lists, np.arange(self.nlist + 1)).astype(np.int64)
-        self._reindex()
+            out.set_partition(f.centroids)
+            out.add_assigned(f.vectors, f.ids, f.lists)
+        return out
 
     # ------------------------------------------------------------------ search
     def search(self, q: Any, k: int, *, nprobe: int | None = None, filter: Any = None,
@@ -481,29 +377,28 @@ class Index:
         """k nearest stored vectors of each query: ``(distances, ids)``, float32 and int64 ``(nq, k)``.
 
         Lower distances are better for every metric; missing results are
-        ``inf`` / ``-1``. ``filter`` (see ``hdvec.index.filters``) is applied
-        inside the scan, so k results come back whenever k allowed vectors exist.
+        ``inf`` / ``-1``; one ``(dim,)`` query gives ``(k,)`` results; torch
+        queries give torch results (searched on their device when it is not
+        the CPU, or on ``device``). ``filter`` (see ``hdvec.index.filters``) is
+        applied inside the scan, so k results come back whenever k allowed
+        vectors exist.
         """
-        if not self.trained:
-            raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
-        torch_in = is_torch(q)
-        qv = self._vectors(q, "q")
-        k = check_k(k, len(self))
-        if not self._ids.shape[0]:  # trained but empty
-            return self._finish(qv, *_empty(qv.shape[0], k), torch_in, device)
+        qv = self._queries(q)
+        k = check_k(k)
+        single = getattr(q, "ndim", 2) == 1
+        if not self.storage.n_rows:  # trained but empty
+            return self._finish(qv, *empty_results(qv.shape[0], k), single, q, device)
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
-        allowed = np.empty(0, bool)
-        if self._n_deleted:
-            allowed = ~self._deleted
+        allowed = self.storage.allowed()
         if filter is not None:
-            fmask = filter_rows(filter, self._ids, self._attrs)
-            allowed = fmask & ~self._deleted if self._n_deleted else fmask
+            fmask = filter_rows(filter, self.storage.ids, self.storage.attrs, self.storage.next_id)
+            allowed = fmask & ~self.storage.deleted if self.storage.n_deleted else fmask
             n_ok = int(allowed.sum())
             if n_ok <= EXACT_FILTER_ROWS or n_ok < 0.02 * allowed.shape[0]:
                 d, rows = self._search_rows(qv, k, np.flatnonzero(allowed))
-                return self._finish(qv, d, rows, torch_in, device)
+                return self._finish(qv, d, rows, single, q, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
-        if device is None and torch_in and q.device.type != "cpu":
+        if device is None and is_torch(q) and q.device.type != "cpu":
             device = q.device  # tensors on an accelerator: search there, answer there
         d, rows = self._search_lists(qv, k, nprobe, allowed, device)
         if filter is not None and nprobe < self.nlist:
@@ -511,29 +406,31 @@ class Index:
             short = np.flatnonzero(rows[:, min(k, n_ok) - 1] < 0)
             if short.shape[0]:
                 d[short], rows[short] = self._search_lists(qv[short], k, self.nlist, allowed, device)
-        return self._finish(qv, d, rows, torch_in, device)
+        return self._finish(qv, d, rows, single, q, device)
 
-    def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[np.ndarray, np.ndarray]:
+    def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[Any, Any]:
         """``search`` scanning given IVF lists per query (as Faiss's ``search_preassigned``); no filter.
 
         ``lists``: (nq, nprobe) int64, e.g. ``probes(q)`` computed elsewhere (a
-        ``ShardedIndex`` routes queries with them); -1 entries are skipped.
+        ``ShardedIndex`` routes queries with them); -1 entries are skipped and
+        a list given twice for one query is scanned once. Results as ``search``.
         """
-        if not self.trained:
-            raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
-        qv = self._vectors(q, "q")
-        k = check_k(k, len(self))
-        lists = np.ascontiguousarray(lists, dtype=np.int64)
+        qv = self._queries(q)
+        k = check_k(k)
+        single = getattr(q, "ndim", 2) == 1
+        lists = np.ascontiguousarray(lists.cpu().numpy() if is_torch(lists) else lists, dtype=np.int64)
+        if single and lists.ndim == 1:
+            lists = lists[None]
         if lists.ndim != 2 or lists.shape[0] != qv.shape[0] or lists.size and (lists.max() >= self.nlist or
                                                                                  lists.min() < -1):
             raise ValueError(f"`lists` must be ({qv.shape[0]}, nprobe) list numbers in [-1, {self.nlist}); "
                              f"got shape {lists.shape}")
-        if not self._ids.shape[0] or not self.spec.nlist:
-            return self.search(qv, k)
-        allowed = ~self._deleted if self._n_deleted else np.empty(0, bool)
+        if not self.storage.n_rows or not self.spec.nlist:
+            return self.search(q, k)
+        lists = _unique_lists(lists)
         with serial(self._search_work(qv.shape[0], lists.shape[1]) < SERIAL_WORK):
-            d, rows = self._search(qv, k, lists.shape[1], allowed, lists)
-        return self._finish(qv, d, rows, False, None)
+            d, rows = self._search(qv, k, lists.shape[1], self.storage.allowed(), lists)
+        return self._finish(qv, d, rows, single, q, None)
 
     def _search_lists(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -544,11 +441,24 @@ class Index:
 
     def _search_work(self, nq: int, nprobe: int) -> float:
         """Rough bytes touched by a search: centroids plus the probed share of the rows."""
-        n = self._ids.shape[0]
-        row_bytes = sum(v.nbytes for v in self._data.values()) / max(n, 1)
         share = min(1.0, nprobe / self.nlist) if self.spec.nlist else 1.0
-        cents = 0 if self._centroids is None else self._centroids.nbytes
-        return nq * (cents + share * n * row_bytes)
+        cents = 0 if self.partition is None else self.partition.centroids.nbytes
+        return nq * (cents + share * self.storage.n_rows * self.storage.row_bytes())
+
+    def _shortlist(self, k: int) -> int:
+        spec = self.spec
+        return k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
+
+    def device_arrays(self, device: Any) -> dict[str, Any]:
+        """The per-row arrays as torch tensors on ``device``, cached until the rows change."""
+        from . import _torch as T
+
+        key = str(device)
+        cached = self._device_cache.get(key)
+        if cached is None or cached[0] != self.storage.version:
+            cached = (self.storage.version, T.to_device(self.storage, device))
+            self._device_cache[key] = cached
+        return cached[1]
 
     def _search_torch(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -557,111 +467,104 @@ class Index:
 
         spec = self.spec
         work = qv if self.metric == "hamming" else self._work(qv, query=True)
-        if not len(self._ids):
-            return _empty(qv.shape[0], k)
+        arrays = self.device_arrays(device)
         probes = self._probes(work, nprobe)
-        kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
-        d, r = T.scan(self, work, probes, allowed, kk, device)
+        rq = C.rabitq_query(work, self.rotation) if spec.codes == "rabitq" else None
+        d, r = T.scan(arrays, spec, self.metric, self.dim, self.nlist, work, rq, probes, allowed,
+                      self._shortlist(k), device)
         if spec.rerank and spec.codes != "flat":
-            d, r = T.rerank(self, self._full_query(qv), r, k, False, device)
+            d, r = T.rerank(arrays, self._full_query(qv), r, k, self.metric != "l2", False, device)
         elif spec.codes == "lvq4x8":
-            d, r = T.rerank(self, work, r, k, True, device)
+            d, r = T.rerank(arrays, work, r, k, self.metric != "l2", True, device)
         else:
             d, r = d[:, :k], r[:, :k]
         return d.cpu().numpy().astype(np.float32), r.cpu().numpy()
 
-    def _finish(self, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, torch_in: bool, device: Any):
-        ids = np.where(rows >= 0, self._ids[np.maximum(rows, 0)], -1) if self._ids.shape[0] else np.full_like(rows, -1)
+    def _finish(self, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, single: bool, like: Any, device: Any):
+        """Rows -> ids, inner-product constants added back, then the search contract's output rules."""
+        ids = self.storage.ids
+        ids = np.where(rows >= 0, ids[np.maximum(rows, 0)], -1) if ids.shape[0] else np.full_like(rows, -1)
         if self.metric in ("ip", "cosine"):
-            d = d - (qv @ self._mean)[:, None]  # codes hold x - mean: add <q, mean> back
+            d = d - (qv @ self.mean)[:, None]  # codes hold x - mean: add <q, mean> back
             if self.metric == "cosine":
                 d = d + 1.0
             d = np.where(rows >= 0, d, np.inf).astype(np.float32)
-        if device is not None or torch_in:
-            return to_device(d, device or "cpu"), to_device(ids, device or "cpu")
-        return d, ids
+        if device is not None and not is_torch(like):
+            from .._backend import to_device
 
-    def _probes(self, work: np.ndarray, nprobe: int) -> np.ndarray:
-        if self.spec.nlist:
-            if self.metric == "hamming":
-                return knn_hamming(work, self._centroids, nprobe)[1]
-            return nearest_lists(work, self._centroids, nprobe, self._coarse)
-        return np.zeros((work.shape[0], 1), np.int64)
+            d, ids = shape_results(d, ids, single, None)
+            return to_device(d, device), to_device(ids, device)
+        return shape_results(d, ids, single, like)
 
     def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, lists: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
-        spec = self.spec
+        spec, st = self.spec, self.storage
         nq = qv.shape[0]
         if self.metric == "hamming":
             if not spec.nlist and not allowed.shape[0]:
-                return knn_hamming(qv, self._data["words"], k) if len(self._ids) else _empty(nq, k)
+                return hamming_topk(qv, st.data["words"], k)
             probes = self._probes(qv, nprobe) if lists is None else lists
             out_d, out_r = np.empty((nq, k), np.float32), np.empty((nq, k), np.int64)
-            L.scan_hamming(qv, probes, self._offsets, self._data["words"], allowed, out_d, out_r)
+            L.scan_hamming(qv, probes, st.offsets, st.data["words"], allowed, out_d, out_r)
             return out_d, out_r
         work = self._work(qv, query=True)
         ip = self.metric != "l2"
         if spec.codes == "flat" and not spec.nlist and not allowed.shape[0]:
-            if not len(self._ids):
-                return _empty(nq, k)
-            return dense_topk(work, self._data["vectors"], k, "l2" if not ip else "ip", self._data["sqnorm"])
+            return dense_topk(work, st.data["vectors"], k, "ip" if ip else "l2", item_sqnorms=st.data["sqnorm"])
         probes = self._probes(work, nprobe) if lists is None else lists
-        kk = k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
+        kk = self._shortlist(k)
         out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-        data = self._data
         if spec.codes == "flat":
-            L.scan_flat(work, probes, self._offsets, data["vectors"], data["sqnorm"], ip, allowed, out_d, out_r)
+            L.scan_flat(work, probes, st.offsets, st.data["vectors"], st.data["sqnorm"], ip, allowed, out_d, out_r)
         elif spec.codes.startswith("lvq"):
-            C.scan(work, probes, self._offsets, self._codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
-                   out_d, out_r)
+            C._scan_lvq(work, probes, st.offsets, st.codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
+                        out_d, out_r)
         else:
-            C.scan_rabitq_index(work, probes, self._offsets, self._codes("rq_"), self._rotation, ip, allowed,
-                                out_d, out_r)
+            C._scan_rabitq(work, probes, st.offsets, st.codes("rq_"), self.rotation, ip, allowed, out_d, out_r)
         if spec.rerank and spec.codes != "flat":
-            return C.rerank_full(self._full_query(qv), out_r, data["full"], ip, k)
+            return C._rerank_full(self._full_query(qv), out_r, st.data["full"], ip, k)
         if spec.codes == "lvq4x8":
-            return C.rerank_level2(work, out_r, self._codes("lvq_"), ip, k)
+            return C._rerank_level2(work, out_r, st.codes("lvq_"), ip, k)
         return out_d[:, :k], out_r[:, :k]
-
-    def _codes(self, prefix: str) -> dict[str, np.ndarray]:
-        """The code arrays stored under ``prefix`` ('lvq_' or 'rq_'), with their plain keys."""
-        return {key[len(prefix):]: v for key, v in self._data.items() if key.startswith(prefix)}
 
     def _search_rows(self, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact answer among ``rows`` only (selective filters)."""
-        nq = qv.shape[0]
         if rows.shape[0] == 0:
-            return _empty(nq, k)
+            return empty_results(qv.shape[0], k)
+        st = self.storage
+        metric = "l2" if self.metric == "l2" else "ip"
         if self.metric == "hamming":
-            d, r = knn_hamming(qv, self._data["words"][rows], k)
-        elif "full" in self._data:
-            d, r = dense_topk(self._full_query(qv), self._data["full"][rows], k, "l2" if self.metric == "l2" else "ip")
+            d, r = hamming_topk(qv, st.data["words"][rows], k)
+        elif "full" in st.data:
+            d, r = dense_topk(self._full_query(qv), np.ascontiguousarray(st.data["full"][rows]), k, metric)
         else:
             work = self._work(qv, query=True)
             if self.spec.codes == "flat":
-                sub = self._data["vectors"][rows]
+                sub = np.ascontiguousarray(st.data["vectors"][rows])
             elif self.spec.codes.startswith("lvq"):
-                sub = C.lvq_decode_rows(self._codes("lvq_"), rows, work.shape[1],
-                                        2 if self.spec.codes == "lvq4x8" else 1)
+                sub = C.lvq_decode_rows(st.codes("lvq_"), rows, work.shape[1], 2 if self.spec.codes == "lvq4x8" else 1)
             else:  # RaBitQ keeps no reconstruction: decode |x| * R x_bar / <o_bar, o>
-                sub = C.rabitq_decode_rows(self._codes("rq_"), rows, self._rotation, work.shape[1])
-            d, r = dense_topk(work, sub, k, "l2" if self.metric == "l2" else "ip")
+                sub = C.rabitq_decode_rows(st.codes("rq_"), rows, self.rotation, work.shape[1])
+            d, r = dense_topk(work, sub, k, metric)
         return d, np.where(r >= 0, rows[np.maximum(r, 0)], -1)
+
+    def __getstate__(self) -> dict:
+        """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches."""
+        return {**self.__dict__, "_device_cache": {}}
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write the index atomically to one self-describing file (checksummed, no pickle)."""
-        if self._n_deleted:
-            self.compact()
-        arrays = {f"data.{k}": v for k, v in self._data.items()}
-        arrays.update({f"attr.{k}": v for k, v in self._attrs.items()})
-        arrays.update(ids=self._ids, offsets=self._offsets)
-        for name in ("_mean", "_matrix", "_centroids", "_rotation"):
+        self.storage.compact()
+        arrays = self.storage.arrays()
+        for name in ("mean", "matrix", "rotation"):
             if getattr(self, name) is not None:
-                arrays[name[1:]] = getattr(self, name)
+                arrays[name] = getattr(self, name)
+        if self.partition is not None:
+            arrays["centroids"] = self.partition.centroids
         meta = {"kind": FORMAT, "dim": self.dim, "metric": self.metric, "spec": None if self.spec is None else
                 str(self.spec), "nprobe": self._nprobe, "seed": self.seed, "trained": self.trained,
-                "n": int(self._ids.shape[0]), "next_id": self._next_id}
+                "n": self.storage.n_rows, "next_id": self.storage.next_id}
         write_arrays(path, meta, arrays)
 
     @classmethod
@@ -673,47 +576,31 @@ class Index:
         try:
             idx = cls(meta["dim"], metric=meta["metric"], spec=meta["spec"], nprobe=meta["nprobe"], seed=meta["seed"])
             idx.trained = bool(meta["trained"])
-            idx._next_id = int(meta["next_id"])
-            idx._ids, idx._offsets = arrays.pop("ids"), np.array(arrays.pop("offsets"))
-            n = int(meta["n"])
+            n, next_id = int(meta["n"]), int(meta["next_id"])
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"'{path}' is corrupted: bad index header ({exc})") from None
-        for name in ("mean", "matrix", "centroids", "rotation"):
-            setattr(idx, "_" + name, arrays.pop(name, None))
-        idx._data = {k[5:]: v for k, v in arrays.items() if k.startswith("data.")}
-        idx._attrs = {k[5:]: v for k, v in arrays.items() if k.startswith("attr.")}
-        if idx._ids.shape != (n,) or any(v.shape[0] != n for v in (*idx._data.values(), *idx._attrs.values())):
-            raise FormatError(f"'{path}' is corrupted: arrays do not all hold {n} rows")
-        idx._deleted = np.zeros(n, bool)
-        idx._device_cache = {}
-        if idx._offsets.shape != (idx.nlist + 1,) or idx._offsets[-1] != n or np.any(np.diff(idx._offsets) < 0):
-            raise FormatError(f"'{path}' is corrupted: bad list offsets")
-        idx._reindex()
+        for name in ("mean", "matrix", "rotation"):
+            setattr(idx, name, arrays.pop(name, None))
+        centroids = arrays.pop("centroids", None)
+        if centroids is not None:
+            idx.partition = Partition(centroids)
+        idx.storage = ListStorage.from_arrays(path, idx.nlist, n, next_id, arrays)
         return idx
 
 
-def _empty(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.full((nq, k), np.inf, np.float32), np.full((nq, k), -1, np.int64)
+def _unique_lists(lists: np.ndarray) -> np.ndarray:
+    """Each row's list numbers with repeats replaced by -1 (a list scanned twice would report its rows twice)."""
+    out = np.sort(lists, axis=1)
+    out[:, 1:][out[:, 1:] == out[:, :-1]] = -1
+    return out
 
 
-def _binary_kmeans(x: np.ndarray, nlist: int, rng: np.random.Generator, niter: int = 8) -> np.ndarray:
-    """Binary k-means: centroids are bitwise majorities of their members (Hamming assignment)."""
-    from ..hdc import _kernels as HK
+def _step(bar: Any, on: bool = True) -> None:
+    if bar is not None and on:
+        bar.update(1)
 
-    if nlist > x.shape[0]:
-        raise ValueError(f"IVF{nlist} needs at least {nlist} training vectors; got {x.shape[0]}")
-    if x.shape[0] > 256 * nlist:
-        x = x[np.sort(rng.choice(x.shape[0], 256 * nlist, replace=False))]
-    cent = x[rng.choice(x.shape[0], nlist, replace=False)].copy()
-    tiebreak = np.zeros(x.shape[1], np.uint64)
-    for _ in range(niter):
-        assign = knn_hamming(x, cent, 1)[1][:, 0]
-        order = np.argsort(assign, kind="stable")
-        bounds = np.searchsorted(assign[order], np.arange(nlist + 1))
-        for c in range(nlist):
-            members = x[order[bounds[c] : bounds[c + 1]]]
-            if members.shape[0]:
-                out = np.empty((1, x.shape[1]), np.uint64)
-                HK.majority_bits(members[None], int(members.shape[0]).bit_length(), tiebreak, out)
-                cent[c] = out[0]
-    return cent
+
+def _close(bar: Any, total: int) -> None:
+    if bar is not None:
+        bar.update(total - bar.n)
+        bar.close()

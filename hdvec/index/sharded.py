@@ -24,7 +24,9 @@ import numpy as np
 
 from .._io import FormatError
 from .._validation import Seed, check_dim, check_k
-from .ivf_index import Index, _empty
+from ..hdc.search import empty_results, shape_results
+from .filters import mask_to_ids
+from .ivf_index import Index
 from .spec import IndexSpec
 
 MANIFEST = "manifest.json"
@@ -81,7 +83,7 @@ def _shard_search(shard: Index, q: np.ndarray, rows: np.ndarray, nq: int, k: int
     ``lists``: the queries' probed lists, computed once on the client for routing (None: the shard
     finds them itself).
     """
-    d, i = _empty(nq, k)
+    d, i = empty_results(nq, k)
     if len(shard) and rows.shape[0]:
         if lists is not None:
             d[rows], i[rows] = shard.search_preassigned(q, k, lists)
@@ -101,7 +103,7 @@ def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], k
 
 
 def _shard_present(shard: Index, ids: np.ndarray) -> np.ndarray:
-    return ids[shard._lookup(ids, missing_ok=True) >= 0]
+    return ids[shard.storage.lookup(ids, missing_ok=True) >= 0]
 
 
 def _shard_remove(shard: Index, ids: np.ndarray) -> Index:
@@ -279,13 +281,8 @@ class ShardedIndex:
         arrays, NumPy or Dask) follow the rows.
         """
         if not self._shards:
-            if not self.template.spec.needs_training:
-                self.template.trained = True
-                if self.metric != "hamming":
-                    self.template._mean = np.zeros(self.dim, np.float32)
-                self._start_shards()
-            else:
-                raise ValueError(f"this index ('{self.spec}') must be trained first: call train(x)")
+            self.template.prepare()  # raises when the spec needs training
+            self._start_shards()
         self._check_rows(x)
         blocks, sizes = _blocks(self.client, x, "x")
         n = int(sum(sizes))
@@ -297,7 +294,7 @@ class ShardedIndex:
                 out_ids = ids.astype(np.int64)
                 top = int(out_ids.max().compute()) if n else -1
             else:
-                out_ids = self.template._check_new_ids(ids, n)  # shape, dtype, >= 0, unique (template is empty)
+                out_ids = self.template.storage.check_new_ids(ids, n)  # shape, dtype, >= 0, unique (template is empty)
                 top = int(out_ids.max()) if n else -1
                 self._check_ids_absent(out_ids)
             id_blocks, id_sizes = _blocks(self.client, out_ids, "ids", like=sizes)
@@ -341,7 +338,7 @@ class ShardedIndex:
     def _check_rows(self, x: Any) -> None:
         """Shape and dtype of the vectors, checked on the client (Dask arrays lazily: metadata only)."""
         if not _is_dask(x):
-            self.template._vectors(x, "x")
+            self.template.check_vectors(x, "x")
             return
         width = (self.dim + 63) // 64 if self.metric == "hamming" else self.dim
         if x.ndim != 2 or x.shape[1] != width:
@@ -352,17 +349,22 @@ class ShardedIndex:
             raise TypeError(f"`x` must hold real numbers; got dtype {x.dtype}")
 
     # ------------------------------------------------------------------ search
-    def search(self, q: Any, k: int, *, nprobe: int | None = None, filter: Any = None
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """k nearest stored vectors of each query: ``(distances, ids)`` float32 / int64 ``(nq, k)``, as ``Index.search``."""
+    def search(self, q: Any, k: int, *, nprobe: int | None = None, filter: Any = None) -> tuple[Any, Any]:
+        """k nearest stored vectors of each query: ``(distances, ids)`` float32 / int64 ``(nq, k)``, as ``Index.search``.
+
+        Results follow hdvec's search contract: one ``(dim,)`` query gives
+        ``(k,)``; torch queries give torch results on their device.
+        """
         if not self._shards:
             raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
-        qv = self.template._vectors(q, "q")
-        k = check_k(k, len(self))
+        qv = self.template.check_vectors(q, "q")
+        k = check_k(k)
         nq = qv.shape[0]
+        filter = mask_to_ids(filter, self._next_id)  # shards have their own id bounds
         for attempt in range(2):
             try:
-                return self._search_once(qv, nq, k, nprobe, filter)
+                d, i = self._search_once(qv, nq, k, nprobe, filter)
+                return shape_results(d, i, getattr(q, "ndim", 2) == 1, q)
             except Exception:
                 lost = self._lost_shards()
                 if not lost or attempt:
@@ -392,7 +394,7 @@ class ShardedIndex:
                                     None if lists is None else lists[rows], pure=False)
                  for shard, rows, count in zip(self._shards, routing, self._counts) if rows.shape[0] and count]
         if not parts:
-            return _empty(nq, k)
+            return empty_results(nq, k)
         while len(parts) > 1:  # tree reduction on the workers
             merged = [self.client.submit(_merge, parts[j], parts[j + 1], k, pure=False)
                       for j in range(0, len(parts) - 1, 2)]
@@ -471,14 +473,12 @@ class ShardedIndex:
             raise FileNotFoundError(f"'{tpath}' is missing")
         if _sha256(str(tpath)) != manifest["template_sha256"]:
             raise FormatError(f"'{tpath}' is damaged: its sha256 does not match the manifest")
-        out = cls.__new__(cls)
-        out.client = _default_client(client)
-        out.template = Index.load(tpath)
-        out.n_shards = int(manifest["n_shards"])
-        out.layout = manifest["layout"]
+        template = Index.load(tpath)
+        out = cls(template.dim, metric=template.metric, spec=template.spec,
+                  seed=template.seed, n_shards=int(manifest["n_shards"]), client=client, layout=manifest["layout"])
+        out.template = template
         out._owner = np.asarray(manifest["owner"], np.int64)
         out._next_id = int(manifest["next_id"])
-        out.last_routing = []
         shards = manifest["shards"]
         for sh in shards:
             if not (root / sh["file"]).is_file():

@@ -120,14 +120,43 @@ def test_encode_batch_matches_encode_and_decode_batch(rng):
 
 def test_ranges_fix_the_scale(rng):
     t = rng.random(200)
-    unit = FunctionEncoder(1000, seed=5)
+    unit = FunctionEncoder(1000, x_range=(0, 1), y_range=(0, 1), seed=5)
     scaled = FunctionEncoder(1000, x_range=(10, 20), y_range=(-5, 5), seed=5)
     a = unit.encode(t, 0.25 + 0.5 * t)
     b = scaled.encode(10 + 10 * t, -2.5 + 5 * t)
     assert similarity(a, b) > 0.9999
     y = scaled.decode(b, [10.0, 15.0, 20.0])
     np.testing.assert_allclose(y, [-2.5, 0.0, 2.5], atol=0.3)
-    assert (np.abs(scaled.decode(b, np.linspace(0, 30, 7))) <= 5).all()  # decoded values stay in y_range
+    with pytest.warns(UserWarning, match=r"`x` holds 0.0, more than one x_bandwidth outside x_range \[\[10.0, 20.0"):
+        assert (np.abs(scaled.decode(b, np.linspace(0, 30, 7))) <= 5).all()  # decoded values stay in y_range
+
+
+def test_ranges_are_learned_when_not_given():
+    """Without ranges the first encode learns them, so sin on [0, 2 pi] decodes right (not clipped to [0, 1])."""
+    enc = FunctionEncoder(8000, seed=0)
+    assert "x_range=None" in repr(enc)
+    with pytest.raises(ValueError, match="call fit or encode before decode"):
+        enc.decode(np.ones(8000, np.complex64), [0.5])
+    x = np.linspace(0, 2 * np.pi, 2000)
+    f = enc.encode(x, np.sin(x))
+    np.testing.assert_allclose(enc.x_range, [[0.0, 2 * np.pi]])
+    np.testing.assert_allclose(enc.y_range, [[np.sin(x).min(), np.sin(x).max()]])
+    assert "x_range=[[0.0, 6.28318" in repr(enc) and "y_range=[[-0.99999" in repr(enc)
+    q = np.linspace(0.2, 6.0, 50)
+    assert np.abs(enc.decode(f, q) - np.sin(q)).max() < 0.05  # measured 0.02; 4.5 decoded as 0.24 before
+    with pytest.raises(ValueError, match=r"`y` holds 1\.99\d*, outside y_range \[\[-0\.99"):
+        enc.encode(x, 2 * np.sin(x))
+    with pytest.warns(UserWarning, match="`x` holds 9.0, more than one x_bandwidth outside x_range"):
+        enc.encode(np.array([1.0, 9.0]), np.array([0.0, 0.5]))
+    # fit learns from every function at once; a fitted encoder keeps its ranges, clone / set_params reset them
+    pairs = [(x, np.sin(x)), (x, 2 * np.sin(x))]
+    fitted = FunctionEncoder(1000, seed=0).fit(pairs)
+    np.testing.assert_allclose(fitted.y_range, [[-2.0, 2.0]], atol=1e-5)
+    assert fitted.transform(pairs).shape == (2, 2000)
+    assert fitted.set_params(seed=1).y_range is None
+    const = FunctionEncoder(1000, seed=0)
+    const.encode([0.0, 1.0], [3.0, 3.0])
+    np.testing.assert_array_equal(const.y_range, [[2.5, 3.5]])  # a constant column gets a unit-wide range
 
 
 def test_similarity_function():

@@ -1,5 +1,7 @@
 """HyperSeg topic segmentation and the Pk / WindowDiff metrics."""
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -210,7 +212,16 @@ def test_segment_defaults_find_edges_of_unrelated_texts_with_sparse_overlap(seed
     b = segment(texts, method="window", window=8, seed=seed)
     assert pk(ref, to_mask(b, 100), 10) <= 0.05, b  # edges found, at most one utterance off
     assert len(b) == 4 and np.abs(b - EDGES).max() <= 1, b
-    assert segment(blocks(seed=seed)).tolist() == EDGES  # every default: hyperseg rule, bag encoding
+    assert segment(blocks(seed=seed)).tolist() == EDGES  # every default: window rule, bag encoding
+
+
+def test_segment_defaults_to_the_best_measured_method_and_the_paper_is_one_argument_away():
+    texts = blocks(length=6, vocab=30, seed=3)
+    default = segment(texts, dim=2000, seed=0)
+    assert np.array_equal(default, segment(texts, method="window", window=3, encoding="bag", dim=2000, seed=0))
+    assert inspect.signature(segment).parameters["method"].default == "window"
+    paper = segment(texts, method="hyperseg", dim=2000, seed=0)
+    assert np.array_equal(paper, segment(texts, method="hyperseg", encoding="sequence", dim=2000, seed=0))
 
 
 def test_sequence_encoding_matches_words_only_at_the_same_distance_from_the_end():

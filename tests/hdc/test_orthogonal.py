@@ -19,7 +19,7 @@ def test_roles_are_orthogonal(m):
     np.testing.assert_allclose(q.T @ q, np.eye(m.dim), atol=1e-5)
     np.testing.assert_allclose(m.matrix(m.role("a").T), q.T, atol=1e-6)
     x = m.random(3)
-    np.testing.assert_allclose(m.bind(m.role("a"), x), (q @ x.T.astype(np.float64)).T, atol=1e-5)
+    np.testing.assert_allclose(m.bind(x, m.role("a")), (q @ x.T.astype(np.float64)).T, atol=1e-5)
 
 
 def test_dense_for_small_structured_for_large():
@@ -43,8 +43,8 @@ def test_unbind_inverts_bind(seed, dim, structured):
     m = hdc.MBAT(dim, seed=seed, structured=structured)
     x = m.random(4)
     r = m.role(seed % 17)
-    np.testing.assert_allclose(m.unbind(m.bind(r, x), r), x, atol=1e-5)
-    np.testing.assert_allclose(m.bind(m.inverse(r), m.bind(r, x)), x, atol=1e-5)
+    np.testing.assert_allclose(m.unbind(m.bind(x, r), r), x, atol=1e-5)
+    np.testing.assert_allclose(m.bind(m.bind(x, r), m.inverse(r)), x, atol=1e-5)
 
 
 @pytest.mark.parametrize("m", models(), ids=["dense", "structured-200", "structured-2148"])
@@ -53,14 +53,14 @@ def test_100_nested_binds_keep_norm_and_invert(m):
     roles = [m.role(i % 7) for i in range(100)]
     y = x
     for r in roles:
-        y = m.bind(r, y)
+        y = m.bind(y, r)
     np.testing.assert_allclose(np.linalg.norm(y), np.linalg.norm(x), rtol=1e-5)
     for r in reversed(roles):
         y = m.unbind(y, r)
     np.testing.assert_allclose(y, x, atol=1e-5)
     # the composed operator does the same in one call
     comp = m.compose(*roles)
-    np.testing.assert_allclose(m.unbind(m.bind(comp, x), comp), x, atol=1e-5)
+    np.testing.assert_allclose(m.unbind(m.bind(x, comp), comp), x, atol=1e-5)
 
 
 def test_gaussian_matrices_drift_orthogonal_do_not():
@@ -84,19 +84,19 @@ def test_gaussian_matrices_drift_orthogonal_do_not():
 def test_compose_is_non_commutative_and_associative(m):
     a, b = m.role("a"), m.role("b")
     x = m.random(1)
-    ab = m.bind(m.compose(a, b), x)
-    np.testing.assert_allclose(ab, m.bind(a, m.bind(b, x)), atol=1e-5)
-    ba = m.bind(m.compose(b, a), x)
+    ab = m.bind(x, m.compose(a, b))
+    np.testing.assert_allclose(ab, m.bind(m.bind(x, b), a), atol=1e-5)
+    ba = m.bind(x, m.compose(b, a))
     assert abs(m.similarity(ab, ba)[0, 0]) < 5 / math.sqrt(m.dim)
     # bound vector quasi-orthogonal to its input
-    assert abs(m.similarity(m.bind(a, x), x)[0, 0]) < 5 / math.sqrt(m.dim)
+    assert abs(m.similarity(m.bind(x, a), x)[0, 0]) < 5 / math.sqrt(m.dim)
 
 
 def test_roles_are_deterministic_per_name():
     m1, m2 = hdc.MBAT(3000, seed=5), hdc.MBAT(3000, seed=5)
     x = m1.random(2)
-    np.testing.assert_array_equal(m1.bind(m1.role("key"), x), m2.bind(m2.role("key"), x))
-    assert not np.allclose(m1.bind(m1.role("key"), x), m1.bind(m1.role("other"), x))
+    np.testing.assert_array_equal(m1.bind(x, m1.role("key")), m2.bind(x, m2.role("key")))
+    assert not np.allclose(m1.bind(x, m1.role("key")), m1.bind(x, m1.role("other")))
     assert m1.role("key") is m1.role("key")  # cached
 
 
@@ -106,7 +106,7 @@ def test_mbat_bad_inputs():
     with pytest.raises(TypeError, match="Role"):
         m.bind(x, x)
     with pytest.raises(ValueError, match="dim 64"):
-        m.bind(hdc.MBAT(32, seed=0).role("a"), x)
+        m.bind(x, hdc.MBAT(32, seed=0).role("a"))
     with pytest.raises(ValueError, match="at least one Role"):
         m.compose()
 
@@ -124,6 +124,16 @@ def test_tiled_structured_kernel_matches_row_kernel(dim, rounds):
         K.structured_apply_tiles(x, f.signs, f.perms, m.starts, m.sizes, transpose, tiles)
         np.testing.assert_allclose(tiles, rows, atol=2e-6)
     # batches (tiles) and single rows give the same binding, and unbind inverts it
-    b = m.bind(m.role("r"), x)
-    np.testing.assert_allclose(b[5], m.bind(m.role("r"), x[5]), atol=2e-6)
+    b = m.bind(x, m.role("r"))
+    np.testing.assert_allclose(b[5], m.bind(x[5], m.role("r")), atol=2e-6)
     np.testing.assert_allclose(m.unbind(b, m.role("r")), x, atol=2e-5)
+
+
+def test_bind_takes_the_role_second_like_unbind_and_the_old_order_warns():
+    m = hdc.MBAT(64, seed=0)
+    x, r = m.random(3), m.role("k")
+    new = m.bind(x, r)
+    np.testing.assert_allclose(m.unbind(new, r), x, atol=1e-5)
+    with pytest.warns(DeprecationWarning, match=r"bind\(x, role\)"):
+        old = m.bind(r, x)
+    np.testing.assert_array_equal(old, new)

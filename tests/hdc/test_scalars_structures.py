@@ -32,6 +32,32 @@ def test_thermometer_and_circular():
     np.testing.assert_array_equal(circ.index([0.0, 2 * np.pi, np.pi]), [0, 0, 4])
 
 
+@pytest.mark.parametrize("n_levels", [8, 9])
+@pytest.mark.parametrize("model", [hdc.BSC(4096, seed=0), hdc.MAP(4096, seed=0), hdc.FHRR(4096, seed=0),
+                                   hdc.HRR(4096, seed=0)])
+def test_circular_similarity_is_a_circle_from_every_level(model, n_levels):
+    """sim(i, j) falls linearly with the distance round the circle, whatever level is the reference."""
+    circ = hdc.Circular(model, n_levels, seed=2)
+    sims = np.asarray(model.similarity(circ.codebook, circ.codebook))
+    pos = np.arange(n_levels) / n_levels * 2.0  # circumference 2: opposite levels are 1 apart
+    gap = np.abs(pos[:, None] - pos[None, :])
+    expected = 1.0 - np.minimum(gap, 2.0 - gap)
+    np.testing.assert_allclose(sims, expected, atol=6 / math.sqrt(model.dim))
+    if n_levels % 2 == 0:  # the opposite side is quasi-orthogonal, not a mirror image
+        half = n_levels // 2
+        assert np.all(np.abs(sims[np.arange(n_levels), (np.arange(n_levels) + half) % n_levels]) < 0.1)
+        v = circ.encode([np.pi / 2, 3 * np.pi / 2])
+        assert abs(float(model.similarity(v[0], v[1]))) < 0.1
+
+
+def test_scalar_embeddings_have_a_repr():
+    m = hdc.MAP(64, seed=0)
+    assert repr(hdc.Level(m, 5, low=-1.0, high=2.0, seed=3)) == \
+        "Level(MAP(dim=64, dtype='float32', binarize=False, seed=0), n_levels=5, low=-1.0, high=2.0, seed=3)"
+    assert repr(hdc.Thermometer(m, 3)).startswith("Thermometer(MAP(dim=64")
+    assert "n_levels=4" in repr(hdc.Circular(m, 4, seed=0))
+
+
 @pytest.mark.parametrize("model", [hdc.FHRR(4000, seed=0), hdc.HRR(4001, seed=0)])
 def test_fractional_power_kernel_and_binding(model):
     fpe = hdc.FractionalPower(model, bandwidth=2.0, seed=3)
@@ -87,3 +113,16 @@ def test_mbat_hash_table_uses_roles():
         hdc.hash_table(m, vals, vals)
     with pytest.raises(TypeError, match="MBAT binds a Role"):
         hdc.ngrams(m, vals)
+
+
+@pytest.mark.parametrize("model", [hdc.BSC(2048, seed=0), hdc.MAP(2048, seed=0), hdc.HRR(2048, seed=0)])
+def test_hash_table_broadcasts_one_set_of_keys_over_a_batch_of_records(model):
+    keys, values = model.random(3), model.random((5, 3))
+    batch = hdc.hash_table(model, keys, values)
+    assert batch.shape == (5, model.width)
+    for b in range(5):
+        np.testing.assert_array_equal(batch[b], hdc.hash_table(model, keys, values[b]))
+    with pytest.raises(ValueError, match=r"same \(n, width\)"):
+        hdc.hash_table(model, keys[:2], values)
+    with pytest.raises(ValueError, match="broadcastable"):
+        hdc.hash_table(model, model.random((2, 3)), values)

@@ -61,16 +61,19 @@ def test_bsc_knn_both_parallel_strategies(nq):
     dist = ref.hamming(q, items).astype(np.float64)
     _check_topk(*m.cleanup(q, items, 10), dist, 10)
     # force the other strategy explicitly
-    i32, i64 = np.iinfo(np.int32).max, np.iinfo(np.int64).max
-    hd, hi = np.full((nq, 10), i32, np.int32), np.full((nq, 10), i64, np.int64)
+    i32 = np.iinfo(np.int32).max
+    hd, hi = np.full((nq, 10), i32, np.int32), np.full((nq, 10), K.EMPTY, np.int64)
+    out_d, out_i = np.empty((nq, 10), np.float32), np.empty((nq, 10), np.int64)
     K.hamming_topk_by_queries(q, items, 2, hd, hi)
-    _check_topk(hd.astype(np.float32), hi, dist, 10)
-    pd, pi = np.full((5, nq, 10), i32, np.int32), np.full((5, nq, 10), i64, np.int64)
+    K.heaps_write(hd, hi, out_d, out_i)
+    _check_topk(out_d, out_i, dist, 10)
+    pd, pi = np.full((5, nq, 10), i32, np.int32), np.full((5, nq, 10), K.EMPTY, np.int64)
     K.hamming_topk_by_rows(q, items, 5, pd, pi)
     hd.fill(i32)
-    hi.fill(i64)
+    hi.fill(K.EMPTY)
     K.heaps_merge(pd, pi, hd, hi)
-    _check_topk(hd.astype(np.float32), hi, dist, 10)
+    K.heaps_write_serial(hd, hi, out_d, out_i)
+    _check_topk(out_d, out_i, dist, 10)
 
 
 @given(seed=st.integers(0, 2**32 - 1), nq=st.integers(1, 8), n=st.integers(1, 5000), k=st.integers(1, 12))

@@ -45,7 +45,7 @@ def test_torch_matches_numpy(model, backend):
     at, bt = xt[:3], xt[3:]
     if isinstance(model, hdc.MBAT):
         r = model.compose(model.role("a"), model.role("b"))
-        _close(model.bind(r, at), model.bind(r, a), False)
+        _close(model.bind(at, r), model.bind(a, r), False)
         _close(model.unbind(bt, r), model.unbind(b, r), False)
     else:
         _close(model.bind(at, bt), model.bind(a, b), exact)
@@ -64,6 +64,21 @@ def test_torch_matches_numpy(model, backend):
     dn, i_n = model.cleanup(x, items, 5)
     _close(d, dn, False)
     _close(i, i_n, True)
+
+
+@pytest.mark.parametrize("shape_b", [(), (4,)], ids=["b1d", "b2d"])
+@pytest.mark.parametrize("shape_a", [(), (3,)], ids=["a1d", "a2d"])
+@pytest.mark.parametrize("model", _models(), ids=lambda m: repr(m))
+def test_torch_similarity_and_distance_shapes_match_numpy(model, shape_a, shape_b, backend):
+    """Every model, 1-D or 2-D on either side: torch gives NumPy's numbers and shape ``(*A, *B)``."""
+    if backend is None:
+        pytest.skip("the NumPy backend is the reference here")
+    a, b = model.random(shape_a, seed=3), model.random(shape_b, seed=4)
+    at, bt = torch.from_numpy(a).to(backend), torch.from_numpy(b).to(backend)
+    for op in (model.similarity, model.distance):
+        got, want = op(at, bt), op(a, b)
+        assert tuple(got.shape) == np.shape(want) == shape_a + shape_b
+        _close(got, want, False)
 
 
 def test_torch_hrr_exact_inverse(backend):

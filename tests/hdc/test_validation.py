@@ -114,7 +114,7 @@ def test_large_array_finite_check_catches_every_position(dtype):
         (lambda m: hdc.ngrams(m, m.random(5), n=0), ValueError, "`n` must be an int >= 1"),
         (lambda m: hdc.ngrams(m, m.random(2), n=3), ValueError, "at least n=3"),
         (lambda m: hdc.sequence(m, m.random(3), mode="x"), ValueError, "`mode`"),
-        (lambda m: hdc.hash_table(m, m.random(3), m.random(2)), ValueError, "same shape"),
+        (lambda m: hdc.hash_table(m, m.random(3), m.random(2)), ValueError, r"same \(n, width\)"),
         (lambda m: hdc.graph(m, m.random(3), np.array([[0.0, 1.0]])), ValueError, "`edges`"),
         (lambda m: hdc.unpack_bits(m.random(2), 200), ValueError, r"`words` must have shape \(\.\.\., 4\)"),
         (lambda m: hdc.model_from_config({"model": "XYZ", "dim": 3}), ValueError, "config"),

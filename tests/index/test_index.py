@@ -25,6 +25,7 @@ def recall(found, truth):
 
 XB, XQ = clustered(6000, 32)
 _, TRUTH = knn(XQ, XB, 10)
+BITS = hdc.BSC(256, seed=0).random(2000, seed=5)
 
 
 # ----------------------------------------------------------------------------- specs
@@ -195,6 +196,18 @@ def test_filters_return_only_allowed_ids_and_the_right_ones():
     assert (i >= 0).all() and len(np.flatnonzero(genre == 7)) >= 10
 
 
+def test_boolean_filter_mask_of_the_wrong_length_raises_naming_both_lengths():
+    idx = Index(32, spec="Flat")
+    idx.add(XB[:50], ids=np.arange(100, 150))
+    assert idx.next_id == 150
+    for bad in (np.ones(50, bool), np.ones(151, bool), np.ones((150, 1), bool)):
+        with pytest.raises(ValueError, match=r"length 150 \(the index's next_id\); got shape \(" + str(bad.shape[0])):
+            idx.search(XQ, 3, filter=bad)
+    mask = np.zeros(150, bool)
+    mask[[120, 130]] = True
+    assert sorted(idx.search(XQ[:1], 5, filter=mask)[1][0, :2]) == [120, 130]
+
+
 # ----------------------------------------------------------------------------- persistence
 @pytest.mark.parametrize("spec", ["Flat", "IVF16,LVQ4x8", "PCA16,IVF16,LVQ8,Rerank", "IVF16,RaBitQ,Rerank"])
 def test_save_load_plain_and_mmap_give_identical_results(tmp_path, spec):
@@ -331,6 +344,23 @@ def test_search_preassigned_equals_search_with_the_same_lists(spec):
         idx.search_preassigned(XQ, 10, lists + 100)
 
 
+@pytest.mark.parametrize("spec", ["IVF16,LVQ8", "IVF16,Flat", "IVF16,RaBitQ,Rerank", "hamming"])
+def test_search_preassigned_scans_a_repeated_list_once(spec):
+    if spec == "hamming":
+        idx, data, q = Index(256, metric="hamming", spec="IVF16,Flat", seed=0), BITS, BITS[:20]
+    else:
+        idx, data, q = Index(32, spec=spec, seed=0), XB, XQ
+    idx.train(data)
+    idx.add(data)
+    lists = idx.probes(q, 2)
+    repeated = np.concatenate([lists, lists[:, ::-1], lists[:, :1]], axis=1)  # every list three times
+    d, i = idx.search_preassigned(q, 10, repeated)
+    for row in i:
+        assert len(set(row[row >= 0].tolist())) == (row >= 0).sum()  # no id twice
+    for got, want in zip((d, i), idx.search_preassigned(q, 10, lists)):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_automatic_spec_calibrates_nprobe_for_recall(caplog):
     import logging
 
@@ -341,10 +371,10 @@ def test_automatic_spec_calibrates_nprobe_for_recall(caplog):
     idx = Index(16, seed=0)
     with caplog.at_level(logging.INFO, logger="hdvec"):
         idx.add(xb)
-    assert any(r.getMessage().startswith(f"Index: nprobe={idx.nprobe} (recall@11 >= 0.95") for r in caplog.records)
+    assert any(r.getMessage().startswith(f"Index: nprobe={idx.nprobe} (recall@10 >= 0.95") for r in caplog.records)
     assert idx.spec.nlist == 256 and idx.nprobe < 256 // 4, idx.nprobe
     _, truth = knn(xq, xb, 10)
-    assert recall(idx.search(xq, 10)[1], truth) >= 0.93
+    assert recall(idx.search(xq, 10)[1], truth) >= 0.95  # the promise holds on queries that are not in the index
     again = Index(16, seed=0)
     again.add(xb)
     assert again.nprobe == idx.nprobe  # seeded
@@ -452,7 +482,7 @@ def test_torch_path_hamming(backend):
 
 
 def test_coarse_assignment_kernel_matches_blas_path():
-    from hdvec.index.partition import nearest_lists
+    from hdvec.index.partition import _nearest_lists as nearest_lists
 
     rng = np.random.default_rng(4)
     cents = rng.standard_normal((100, 32)).astype(np.float32)
@@ -469,7 +499,7 @@ def test_coarse_assignment_kernel_matches_blas_path():
 def test_pruned_coarse_assignment_equals_the_full_scan(seed, nprobe, decay):
     """The lower-bound pruning skips centroids but never changes the chosen lists."""
     from hdvec.index._list_kernels import nearest_centroids, nearest_centroids_pruned
-    from hdvec.index.partition import coarse_tables
+    from hdvec.index.partition import _coarse_tables as coarse_tables
 
     rng = np.random.default_rng(seed)
     d = 256
@@ -521,3 +551,14 @@ def test_selective_filter_on_codes_without_full_vectors(spec):
     assert np.isin(i, allowed).all()
     _, t = knn(XQ, XB[allowed], 10)
     assert recall(i, allowed[t]) >= (0.7 if "RaBitQ" in spec else 0.95)  # RaBitQ decodes to an estimate (0.77)
+
+
+def test_ids_beyond_int64_and_saving_into_a_missing_folder_say_what_is_wrong(tmp_path):
+    idx = Index(32, spec="Flat")
+    with pytest.raises(ValueError, match=r"must be < 2\*\*63 \(ids are int64\); got 9223372036854775808"):
+        idx.add(XB[:2], ids=np.array([1, 2**63], np.uint64))
+    idx.add(XB[:2], ids=np.array([1, 2**63 - 1], np.uint64))  # the largest int64 is fine
+    assert idx.ids.tolist() == [1, 2**63 - 1]
+    missing = tmp_path / "no" / "such" / "folder" / "x.hdvec"
+    with pytest.raises(FileNotFoundError, match=f"cannot save '{missing}': the folder '{missing.parent}'"):
+        idx.save(missing)

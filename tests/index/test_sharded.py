@@ -97,6 +97,10 @@ def test_filters_and_remove(client):
     assert len(allowed) >= 10 and np.all(np.isin(i, allowed))
     _, truth = knn(XQ, XB[allowed], 10)
     np.testing.assert_array_equal(i, allowed[truth])
+    mask = YEAR == 1990  # a boolean mask over the global ids gives the same answer, on every shard
+    np.testing.assert_array_equal(sh.search(XQ, 10, nprobe=8, filter=mask)[1], i)
+    with pytest.raises(ValueError, match=f"length {len(XB)}"):
+        sh.search(XQ, 10, filter=mask[:-1])
     gone = np.unique(one.search(XQ, 3)[1][:, 0])
     assert sh.remove(gone) == len(gone) and len(sh) == 4000 - len(gone)
     assert not np.isin(sh.search(XQ, 10, nprobe=8)[1], gone).any()
