@@ -4,7 +4,7 @@ Subpackages: ``hdvec.hdc`` (VSA primitives), ``hdvec.encoders`` (data ->
 hypervectors) and ``hdvec.index`` (nearest-neighbour search).
 """
 
-from . import hdc
+from . import _compile_notice, hdc  # noqa: F401 (_compile_notice: says when kernels compile)
 
 __version__ = "0.1.0"
 __all__ = ["hdc", "__version__"]

@@ -105,3 +105,13 @@ def test_kernel_entry_points_are_private_or_check_their_inputs():
         search.dense_topk(x, x[:, ::2], 2, "l2")
     with pytest.raises(ValueError, match="like the centroids"):
         partition.Partition(np.zeros((2, 8), np.float32)).assign(np.zeros((3, 5), np.float32))
+
+
+def test_the_first_kernel_compilation_is_announced_once(tmp_path):
+    code = ("import logging, numpy as np; logging.basicConfig(level=logging.INFO, format='%(message)s'); "
+            "from hdvec import hdc; m = hdc.BSC(128, seed=0); x = m.random(5); m.bundle(x); m.cleanup(x, x, 2)")
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert cold.stderr.count("hdvec: compiling Numba kernels on first use") == 1, cold.stderr
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert "compiling" not in warm.stderr, warm.stderr  # loaded from the cache: nothing to say

@@ -1,41 +1,50 @@
-"""scikit-learn's estimator API for the encoders; scikit-learn itself stays optional.
+"""scikit-learn's estimator API for the encoders, without importing scikit-learn until it is used.
 
-With scikit-learn installed, ``TransformerMixin`` builds on
-``sklearn.base.TransformerMixin`` and ``sklearn.base.BaseEstimator``, so
-``get_params``, ``clone``, ``__sklearn_tags__`` and the HTML repr are
-scikit-learn's own. Without it, a stand-in gives the same ``get_params`` /
-``set_params`` / ``fit`` / ``transform`` / ``fit_transform``.
+The encoders implement the estimator protocol directly: ``get_params`` /
+``set_params`` (so ``sklearn.base.clone``, pipelines and grid searches work),
+``fit`` / ``transform`` / ``fit_transform``, honest ``__sklearn_tags__`` and
+the HTML repr. The last two import scikit-learn when called (only scikit-learn
+itself calls them), so ``import hdvec.encoders`` stays fast and scikit-learn
+stays optional.
 
 Conventions the encoders follow (scikit-learn's): ``__init__`` stores every
 argument unchanged under its own name (``get_params`` reads them back from
 there) and keeps derived state (validated copies, codebooks, item memories)
 in private attributes. Unlike scikit-learn's estimators the encoders still
 validate their arguments in ``__init__``, so a bad argument fails at once.
+``set_output`` is not offered: an output row is one hypervector (packed bit
+words for BSC, complex for FHRR), whose components are not named features.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
 
-try:
-    from sklearn.base import BaseEstimator as _SkBaseEstimator
-    from sklearn.base import TransformerMixin as _SkTransformerMixin
-except ImportError:  # scikit-learn is optional
-    _SkBaseEstimator = _SkTransformerMixin = None
 
-HAVE_SKLEARN = _SkBaseEstimator is not None
+def _sklearn_available() -> bool:
+    """scikit-learn can be imported (a None in ``sys.modules``, which hides a package, counts as absent)."""
+    if "sklearn" in sys.modules:
+        return sys.modules["sklearn"] is not None
+    return importlib.util.find_spec("sklearn") is not None
 
 
-class _EncoderProtocol:
-    """The parts shared with and without scikit-learn."""
+HAVE_SKLEARN = _sklearn_available()
+
+
+class TransformerMixin:
+    """scikit-learn transformer protocol: ``get_params`` / ``set_params``, ``fit`` / ``transform`` /
+    ``fit_transform``; ``fit`` learns nothing (symbol vectors come from the seed and a hash of the
+    symbol; ``FunctionEncoder`` overrides it) and ``transform(X)`` is ``encode_batch(X)``."""
 
     #: InputTags fields (besides ``two_d_array=False``) set by ``__sklearn_tags__``; per encoder.
     _input_tags: dict[str, bool] = {}
 
-    def set_params(self, **params: Any) -> _EncoderProtocol:
+    def set_params(self, **params: Any) -> TransformerMixin:
         """Rebuild the encoder with some constructor arguments changed; returns self.
 
         The arguments are validated (and the derived state rebuilt) by a fresh
@@ -52,7 +61,7 @@ class _EncoderProtocol:
         vars(self).update(vars(fresh))  # __init__ sets every state attribute, so nothing stale survives
         return self
 
-    def fit(self, X: Any, y: Any = None) -> _EncoderProtocol:
+    def fit(self, X: Any, y: Any = None) -> TransformerMixin:
         """No-op (nothing to learn); returns self."""
         return self
 
@@ -60,50 +69,32 @@ class _EncoderProtocol:
         """``encode_batch(X)``."""
         return self.encode_batch(X)
 
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        params = inspect.signature(cls.__init__).parameters.values()
+        return sorted(p.name for p in params if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
-if HAVE_SKLEARN:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, by name, as given (``deep`` is accepted for scikit-learn)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
 
-    class TransformerMixin(_EncoderProtocol, _SkTransformerMixin, _SkBaseEstimator, auto_wrap_output_keys=None):
-        """scikit-learn transformer: ``fit`` / ``transform`` / ``fit_transform``, ``get_params`` / ``set_params``.
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X, y).transform(X)``."""
+        return self.fit(X, y).transform(X)
 
-        ``fit`` learns nothing (symbol vectors come from the seed and a hash
-        of the symbol; ``FunctionEncoder`` overrides it) and ``transform(X)``
-        is ``encode_batch(X)``. ``set_params`` rebuilds the derived state.
-
-        ``set_output`` is not offered (``auto_wrap_output_keys=None``): an
-        output row is one hypervector (packed bit words for BSC, complex for
-        FHRR), whose components are not named features to put in DataFrame
-        columns.
-        """
-
-        def __init_subclass__(cls, **kwargs: Any) -> None:
-            kwargs.setdefault("auto_wrap_output_keys", None)  # the encoders too: no set_output wrapping
-            super().__init_subclass__(**kwargs)
+    if HAVE_SKLEARN:
 
         def __sklearn_tags__(self) -> Any:
-            tags = super().__sklearn_tags__()
-            tags.requires_fit = False  # transform works on a new encoder
-            tags.input_tags.two_d_array = False  # inputs are texts, JSON values or sampled functions
-            for name, value in self._input_tags.items():
-                setattr(tags.input_tags, name, value)
-            tags.transformer_tags.preserves_dtype = []  # the output dtype is the model's, not the input's
-            return tags
+            """scikit-learn's tags: a transformer of 1-D inputs (texts, JSON values or sampled functions)."""
+            from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
-else:
+            return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                        transformer_tags=TransformerTags(preserves_dtype=[]),  # the output dtype is the model's
+                        input_tags=InputTags(two_d_array=False, **self._input_tags),
+                        requires_fit=False)  # transform works on a new encoder
 
-    class TransformerMixin(_EncoderProtocol):  # type: ignore[no-redef]
-        """Stand-in for scikit-learn's ``BaseEstimator`` + ``TransformerMixin`` (scikit-learn not installed)."""
+        def _repr_html_(self) -> str:
+            """The HTML repr notebooks show (scikit-learn's estimator diagram)."""
+            from sklearn.utils import estimator_html_repr
 
-        @classmethod
-        def _get_param_names(cls) -> list[str]:
-            params = inspect.signature(cls.__init__).parameters.values()
-            return sorted(p.name for p in params
-                          if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
-
-        def get_params(self, deep: bool = True) -> dict[str, Any]:
-            """The constructor arguments, by name (``deep`` is accepted for scikit-learn)."""
-            return {name: getattr(self, name) for name in self._get_param_names()}
-
-        def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
-            """``fit(X, y).transform(X)``."""
-            return self.fit(X, y).transform(X)
+            return estimator_html_repr(self)

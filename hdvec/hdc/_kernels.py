@@ -14,6 +14,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
+from .._kernels import heap_replace_top
+
 _U0 = np.uint64(0)
 _U1 = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -56,147 +58,6 @@ def hamming_rowwise(a, b, out):
     """out[i] = Hamming(a[i], b[i]); a, b (n, nw) uint64, out (n,) int32."""
     for i in prange(a.shape[0]):
         out[i] = _hamming_row(a[i], b[i])
-
-
-# ---------------------------------------------------------------- top-k heaps
-# The one top-k heap of hdvec: every exact search and every index scan keeps, per query, a max-heap
-# (hd, hi) of the k smallest (distance, row) pairs. Empty slots hold (inf or the dtype's max, EMPTY),
-# which rank after every real pair; writing a heap out sorts it and turns empty slots into (inf, -1).
-
-EMPTY = np.int64(np.iinfo(np.int64).max)  # row of an empty heap slot
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _worse(d1, i1, d2, i2):
-    """True when (d1, i1) ranks after (d2, i2): larger distance, then larger index."""
-    return d1 > d2 or (d1 == d2 and i1 > i2)
-
-
-@njit(cache=True, nogil=True)
-def _sift_down(hd, hi, d, i, end):
-    """Put (d, i) at the root of the max-heap hd[:end], hi[:end] and sift it down."""
-    pos = 0
-    while True:
-        left = 2 * pos + 1
-        if left >= end:
-            break
-        right = left + 1
-        child = left
-        if right < end and _worse(hd[right], hi[right], hd[left], hi[left]):
-            child = right
-        if _worse(hd[child], hi[child], d, i):
-            hd[pos] = hd[child]
-            hi[pos] = hi[child]
-            pos = child
-        else:
-            break
-    hd[pos] = d
-    hi[pos] = i
-
-
-@njit(cache=True, nogil=True)
-def heap_replace_top(hd, hi, d, i):
-    """Replace the worst entry of the max-heap (hd, hi) by (d, i)."""
-    _sift_down(hd, hi, d, i, hd.shape[0])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def heap_push(hd, hi, d, i):
-    """Keep (d, i) if it beats the worst pair of the heap (ties: the lower index)."""
-    if _worse(hd[0], hi[0], d, i):
-        heap_replace_top(hd, hi, d, i)
-
-
-@njit(cache=True, nogil=True)
-def heap_init(hd, hi):
-    """Empty a float heap: (inf, EMPTY) everywhere."""
-    for j in range(hd.shape[0]):
-        hd[j] = np.inf
-        hi[j] = EMPTY
-
-
-@njit(cache=True, nogil=True)
-def heap_sort(hd, hi):
-    """Sort a max-heap in place into ascending (distance, index) order."""
-    for end in range(hd.shape[0] - 1, 0, -1):
-        d, i = hd[end], hi[end]
-        hd[end], hi[end] = hd[0], hi[0]
-        _sift_down(hd, hi, d, i, end)
-
-
-@njit(cache=True, nogil=True)
-def heap_write(hd, hi, out_d, out_i):
-    """Sort the heap and write it out ascending: float32 distances, int64 rows; empty slots (inf, -1).
-
-    ``out_d`` / ``out_i`` may be ``hd`` / ``hi`` themselves (a float32 heap finished in place).
-    """
-    heap_sort(hd, hi)
-    for j in range(hd.shape[0]):
-        if hi[j] == EMPTY:
-            out_d[j] = np.inf
-            out_i[j] = -1
-        else:
-            out_d[j] = hd[j]
-            out_i[j] = hi[j]
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def heaps_write(hd, hi, out_d, out_i):
-    """``heap_write`` of every row heap (nq, k), parallel over queries."""
-    for q in prange(hd.shape[0]):
-        heap_write(hd[q], hi[q], out_d[q], out_i[q])
-
-
-@njit(cache=True, nogil=True)
-def heaps_write_serial(hd, hi, out_d, out_i):
-    """``heaps_write`` on one thread (small searches: waking threads costs more than the work)."""
-    for q in range(hd.shape[0]):
-        heap_write(hd[q], hi[q], out_d[q], out_i[q])
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def heaps_merge(part_d, part_i, out_d, out_i):
-    """Push per-chunk heaps part (nc, nq, k) into the heaps out (nq, k) (left unsorted)."""
-    nc, nq, k = part_d.shape
-    for q in prange(nq):
-        for c in range(nc):
-            for j in range(k):
-                heap_push(out_d[q], out_i[q], part_d[c, q, j], part_i[c, q, j])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _push_scores(dots, qi, base, xterm, qterm, mode, row_d, row_i):
-    for j in range(dots.shape[1]):
-        dot = dots[qi, j]
-        if mode == 0:
-            d = max(qterm[qi] + xterm[base + j] - 2.0 * dot, np.float32(0.0))
-        elif mode == 1:
-            d = -dot
-        else:
-            d = 1.0 - dot * qterm[qi] * xterm[base + j]
-        heap_push(row_d, row_i, np.float32(d), base + j)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def topk_block(dots, base, xterm, qterm, mode, hd, hi):
-    """Push a block of scores into per-query heaps (nq, k), parallel over queries.
-
-    ``dots`` (nq, B) float32 for rows ``base..base+B``. mode 0: squared L2
-    ``qterm[q] + xterm[r] - 2 dot`` (xterm = squared norms); 1: ``-dot``;
-    2: cosine distance ``1 - dot * qterm[q] * xterm[r]`` (inverse norms, 0 for
-    a zero vector, so a zero vector is at distance 1 from everything). No
-    fastmath: the torch path evaluates the same float32 expressions.
-    """
-    for qi in prange(dots.shape[0]):
-        _push_scores(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
-
-
-@njit(cache=True, nogil=True)
-def topk_block_serial(dots, base, xterm, qterm, mode, hd, hi):
-    """``topk_block`` on one thread: for small blocks right after a BLAS call, whose
-    spinning threads make starting a parallel region cost more than the work."""
-    for qi in range(dots.shape[0]):
-        _push_scores(dots, qi, base, xterm, qterm, mode, hd[qi], hi[qi])
 
 
 # ------------------------------------------------------------ Hamming top-k
@@ -245,12 +106,17 @@ def _hamming_tile(q, qa, nqb, x, t0, t1, dist):
 
 
 @njit(cache=True, nogil=True)
-def _hamming_scan(q, x, q0, q1, x0, x1, topk, out, hd, hi):
-    """Score queries q[q0:q1] against rows x[x0:x1], tile by tile.
+def _hamming_pairs(q, x, q0, q1, x0, x1, out):
+    """out[i, j] = Hamming(q[i], x[j]) for queries q[q0:q1] and rows x[x0:x1]: tiles written in place."""
+    for t0 in range(x0, x1, _HAMMING_TILE):
+        for qa in range(q0, q1, _QB):
+            _hamming_tile(q, qa, min(_QB, q1 - qa), x, t0, min(t0 + _HAMMING_TILE, x1), out[qa:, t0:])
 
-    ``topk`` False writes out[i, j]; True folds each distance into the heaps
-    (hd[i], hi[i]) instead, keeping the lower index on ties (rows ascend).
-    """
+
+@njit(cache=True, nogil=True)
+def hamming_scan_topk(q, x, q0, q1, x0, x1, hd, hi):
+    """Fold the Hamming distances of queries q[q0:q1] to rows x[x0:x1] into the heaps (hd[i], hi[i]),
+    tile by tile; rows ascend, so a strict ``<`` keeps the lower index on ties."""
     dist = np.empty((_QB, _HAMMING_TILE), np.int32)
     for t0 in range(x0, x1, _HAMMING_TILE):
         t1 = min(t0 + _HAMMING_TILE, x1)
@@ -258,9 +124,6 @@ def _hamming_scan(q, x, q0, q1, x0, x1, topk, out, hd, hi):
             nqb = min(_QB, q1 - qa)
             _hamming_tile(q, qa, nqb, x, t0, t1, dist)
             for r in range(nqb):
-                if not topk:
-                    out[qa + r, t0:t1] = dist[r, : t1 - t0]
-                    continue
                 hdq = hd[qa + r]
                 hiq = hi[qa + r]
                 for j in range(t1 - t0):
@@ -276,7 +139,6 @@ def hamming_pairwise(q, x, n_parts, by_rows, out):
     ``by_rows`` (few queries); each part runs tile by tile.
     """
     nq, nx = q.shape[0], x.shape[0]
-    no_d, no_i = np.zeros((0, 0), np.int32), np.zeros((0, 0), np.int64)  # unused heap outputs
     total = nx if by_rows else nq
     per = (total + n_parts - 1) // n_parts
     for p in prange(n_parts):
@@ -284,9 +146,9 @@ def hamming_pairwise(q, x, n_parts, by_rows, out):
         b = min(a + per, total)
         if a < b:
             if by_rows:
-                _hamming_scan(q, x, 0, nq, a, b, False, out, no_d, no_i)
+                _hamming_pairs(q, x, 0, nq, a, b, out)
             else:
-                _hamming_scan(q, x, a, b, 0, nx, False, out, no_d, no_i)
+                _hamming_pairs(q, x, a, b, 0, nx, out)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -299,13 +161,12 @@ def hamming_topk_by_queries(q, x, n_groups, hd, hi):
     on ties. Write the heaps out with ``heaps_write``.
     """
     nq = q.shape[0]
-    no_out = np.zeros((0, 0), np.int32)  # unused pairwise output
     per = (nq + n_groups - 1) // n_groups
     for g in prange(n_groups):
         g0 = g * per
         g1 = min(g0 + per, nq)
         if g0 < g1:
-            _hamming_scan(q, x, g0, g1, 0, x.shape[0], True, no_out, hd, hi)
+            hamming_scan_topk(q, x, g0, g1, 0, x.shape[0], hd, hi)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -316,13 +177,12 @@ def hamming_topk_by_rows(q, x, n_chunks, part_d, part_i):
     query, initialised to the sentinels; merge them with ``heaps_merge``.
     """
     nx = x.shape[0]
-    no_out = np.zeros((0, 0), np.int32)  # unused pairwise output
     per = (nx + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         x0 = c * per
         x1 = min(x0 + per, nx)
         if x0 < x1:
-            _hamming_scan(q, x, 0, q.shape[0], x0, x1, True, no_out, part_d[c], part_i[c])
+            hamming_scan_topk(q, x, 0, q.shape[0], x0, x1, part_d[c], part_i[c])
 
 
 # ------------------------------------------------------------ dense dot products

@@ -17,7 +17,7 @@ Every search entry point (``hdc.knn``, ``Model.cleanup``, ``ItemMemory.cleanup``
   device.
 
 The exact top-k selection lives here once: one max-heap kernel per query
-(``_kernels.heap_push``), fed by blocked BLAS products for dense vectors and
+(``hdvec._kernels.heap_push``), fed by blocked BLAS products for dense vectors and
 by a fused XOR-popcount scan for packed bits.
 """
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from .._backend import is_torch, same_backend, to_device
 from .._validation import check_k
+from .. import _kernels as H
 from . import _kernels as K
 from .similarity import _real_view, norms
 
@@ -37,6 +38,7 @@ _FEW_INT = 64  # integer queries up to this many: the streaming integer-dot kern
 _BLOCK_BYTES = 8 << 20  # database bytes per BLAS block (stays in L3)
 _SCORES = 1 << 22  # scores per block (nq * rows): bounds the (nq, rows) float32 scratch
 _PARALLEL_SCORES = 1 << 21  # blocks with fewer scores fold into the heaps on one thread
+_SERIAL_WORDS = 1 << 20  # Hamming searches XOR-ing fewer words than this run on one thread (~0.3 ms)
 _METRIC_MODES = {"l2": 0, "ip": 1, "cosine": 2}
 
 
@@ -153,8 +155,8 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, *, item_norms
     width = qr.shape[1]
     streaming = integer and nq <= _FEW_INT  # exact integer dots, one pass, no float copy of the rows
     rows = max(256, min(_SCORES // nq, _BLOCK_BYTES // (4 * width)))
-    hd, hi = np.full((nq, kk), np.inf, np.float32), np.full((nq, kk), K.EMPTY, np.int64)
-    push = K.topk_block if nq * rows >= _PARALLEL_SCORES else K.topk_block_serial
+    hd, hi = np.full((nq, kk), np.inf, np.float32), np.full((nq, kk), H.EMPTY, np.int64)
+    push = H.topk_block if nq * rows >= _PARALLEL_SCORES else H.topk_block_serial
     for a in range(0, n, rows):
         block = xb[a : a + rows]
         if streaming:
@@ -164,7 +166,7 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, *, item_norms
             dots = np.ascontiguousarray(qr @ _real_view(block).T, dtype=np.float32)
         push(dots, a, xterm, qterm, mode, hd, hi)
     d, i = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    (K.heaps_write if nq * kk >= _PARALLEL_SCORES // 64 else K.heaps_write_serial)(hd, hi, d, i)
+    (H.heaps_write if nq * kk >= _PARALLEL_SCORES // 64 else H.heaps_write_serial)(hd, hi, d, i)
     return pad_results(d, i, k)
 
 
@@ -172,7 +174,7 @@ def _few_queries(q: np.ndarray, xb: np.ndarray, k: int, mode: int, qterm: np.nda
                  ) -> tuple[np.ndarray, np.ndarray]:
     """A handful of float32 queries: one matrix-vector product each, selection with argpartition.
 
-    The distances are the same float32 expressions as ``_kernels.topk_block``.
+    The distances are the same float32 expressions as ``hdvec._kernels.topk_block``.
     """
     n = xb.shape[0]
     dots = xb @ q.T  # (n, nq): the row-major database streams once
@@ -219,17 +221,19 @@ def hamming_topk(q: np.ndarray, xb: np.ndarray, k: int) -> tuple[np.ndarray, np.
     threads = K.num_threads()
     i32 = np.iinfo(np.int32).max
     hd = np.full((nq, kk), i32, np.int32)
-    hi = np.full((nq, kk), K.EMPTY, np.int64)
-    if nq >= 2 * threads or n < 4 * threads:
+    hi = np.full((nq, kk), H.EMPTY, np.int64)
+    if nq * n * q.shape[1] < _SERIAL_WORDS:  # small: one thread, and no parallel kernel to compile
+        K.hamming_scan_topk(q, xb, 0, nq, 0, n, hd, hi)
+    elif nq >= 2 * threads or n < 4 * threads:
         K.hamming_topk_by_queries(q, xb, min(threads, nq), hd, hi)
     else:  # few queries: split the database instead, then merge the per-chunk heaps
         n_chunks = threads * 4
         part_d = np.full((n_chunks, nq, kk), i32, np.int32)
-        part_i = np.full((n_chunks, nq, kk), K.EMPTY, np.int64)
+        part_i = np.full((n_chunks, nq, kk), H.EMPTY, np.int64)
         K.hamming_topk_by_rows(q, xb, n_chunks, part_d, part_i)
-        K.heaps_merge(part_d, part_i, hd, hi)
+        H.heaps_merge(part_d, part_i, hd, hi)
     d, i = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    K.heaps_write(hd, hi, d, i)
+    (H.heaps_write if nq * kk >= _PARALLEL_SCORES // 64 else H.heaps_write_serial)(hd, hi, d, i)
     return pad_results(d, i, k)
 
 

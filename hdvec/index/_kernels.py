@@ -29,7 +29,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ..hdc._kernels import heap_init, heap_push, heap_write
+from .._kernels import heap_init, heap_push, heap_write
 
 _FM = {"reassoc", "nsz", "contract"}  # float reductions only: vectorizable sums, no nnan/ninf
 _F0 = np.float32(0.0)

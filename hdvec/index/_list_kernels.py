@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..hdc._kernels import EMPTY, heap_push, heap_write, popcount_u64
+from .._kernels import EMPTY, heap_push, heap_write
+from ..hdc._kernels import popcount_u64
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import make_pipeline
@@ -158,7 +158,8 @@ def test_encoders_are_transformers_on_their_own_input(name):
     """What check_estimator's data checks verify, on input the encoder takes (texts, JSON values, functions)."""
     make, X = CASES[name]
     enc = make()
-    assert isinstance(enc, BaseEstimator)
+    tags = get_tags(enc)  # scikit-learn reads the encoder's own tags: a transformer of 1-D input
+    assert tags.transformer_tags is not None and not tags.input_tags.two_d_array and not tags.requires_fit
     ref = make().fit(X).transform(X)
     assert isinstance(ref, np.ndarray) and ref.ndim == 2 and ref.shape[0] == len(X)
     assert enc.fit(X) is enc
@@ -284,3 +285,9 @@ def test_long_operations_log(caplog):
     msgs = [r.getMessage() for r in caplog.records if r.name == "hdvec.index.ivf_index"]
     assert any(m.startswith("Index.train: IVF4,LVQ8 on 300 vectors") for m in msgs), msgs
     assert any(m.startswith("Index.add: 300 vectors") for m in msgs), msgs
+
+
+def test_importing_the_encoders_does_not_import_scikit_learn():
+    code = "import sys, hdvec.encoders; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

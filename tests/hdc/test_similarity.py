@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hdvec import hdc
+from hdvec import _kernels as H
 from hdvec.hdc import _kernels as K
 from tests import reference as ref
 
@@ -62,17 +63,17 @@ def test_bsc_knn_both_parallel_strategies(nq):
     _check_topk(*m.cleanup(q, items, 10), dist, 10)
     # force the other strategy explicitly
     i32 = np.iinfo(np.int32).max
-    hd, hi = np.full((nq, 10), i32, np.int32), np.full((nq, 10), K.EMPTY, np.int64)
+    hd, hi = np.full((nq, 10), i32, np.int32), np.full((nq, 10), H.EMPTY, np.int64)
     out_d, out_i = np.empty((nq, 10), np.float32), np.empty((nq, 10), np.int64)
     K.hamming_topk_by_queries(q, items, 2, hd, hi)
-    K.heaps_write(hd, hi, out_d, out_i)
+    H.heaps_write(hd, hi, out_d, out_i)
     _check_topk(out_d, out_i, dist, 10)
-    pd, pi = np.full((5, nq, 10), i32, np.int32), np.full((5, nq, 10), K.EMPTY, np.int64)
+    pd, pi = np.full((5, nq, 10), i32, np.int32), np.full((5, nq, 10), H.EMPTY, np.int64)
     K.hamming_topk_by_rows(q, items, 5, pd, pi)
     hd.fill(i32)
-    hi.fill(K.EMPTY)
-    K.heaps_merge(pd, pi, hd, hi)
-    K.heaps_write_serial(hd, hi, out_d, out_i)
+    hi.fill(H.EMPTY)
+    H.heaps_merge(pd, pi, hd, hi)
+    H.heaps_write_serial(hd, hi, out_d, out_i)
     _check_topk(out_d, out_i, dist, 10)
 
 
@@ -122,9 +123,22 @@ def test_dense_knn_integer_kernel_and_blas_paths_agree():
     np.testing.assert_array_equal(i_blas, ri)
 
 
-def test_norms_kernel_matches_numpy(rng):
+@pytest.mark.parametrize("shape", [(5, 33), (2, 3, 12_000)], ids=["numpy-path", "kernel-path"])
+@pytest.mark.parametrize("dtype", ["float32", "int8", "complex64"])
+def test_norms_kernel_matches_numpy(rng, monkeypatch, shape, dtype):
+    """Small inputs take an einsum; >= 1 << 16 elements take the Numba kernel ``row_norms``: both match float64."""
     from hdvec.hdc.similarity import norms
 
-    for x in (rng.standard_normal((5, 33)).astype(np.float32), rng.integers(-128, 128, (4, 50)).astype(np.int8),
-              (rng.standard_normal((3, 7)) + 1j * rng.standard_normal((3, 7))).astype(np.complex64)):
-        np.testing.assert_allclose(norms(x), np.linalg.norm(x.astype(np.complex128), axis=-1), rtol=1e-6)
+    if dtype == "int8":
+        x = rng.integers(-128, 128, shape).astype(np.int8)
+    elif dtype == "complex64":
+        x = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    else:
+        x = rng.standard_normal(shape).astype(np.float32)
+    calls = []
+    kernel = K.row_norms
+    monkeypatch.setattr(K, "row_norms", lambda r, out: (calls.append(r.shape), kernel(r, out)))
+    got = norms(x)
+    assert got.dtype == np.float32 and got.shape == shape[:-1]
+    assert bool(calls) == (x.size >= 1 << 16), calls  # the path under test is the one taken
+    np.testing.assert_allclose(got, np.linalg.norm(x.astype(np.complex128), axis=-1), rtol=1e-6)
