@@ -73,7 +73,7 @@ def _like(items, q):
     """Items on the queries' backend."""
     if isinstance(q, np.ndarray):
         return items
-    import torch
+    torch = pytest.importorskip("torch")
 
     return torch.from_numpy(items).to(q.device)
 
@@ -94,7 +94,7 @@ def test_every_search_entry_point_follows_the_contract(name, backend, request):
     client = request.getfixturevalue("dask_client") if name.startswith("Sharded") else None
     q2 = data[:3]
     if backend is not None:
-        import torch
+        torch = pytest.importorskip("torch")
 
         q2 = torch.from_numpy(data[:3]).to(backend)
     for q, shape in ((q2, (3, K)), (q2[1], (K,))):

@@ -15,7 +15,8 @@ torch and come back on their device.
 
 from .binary import BSC, n_words, pack_bits, unpack_bits
 from .config import model_from_config
-from .dense import FHRR, HRR, MAP
+from .dense import MAP
+from .fourier import FHRR, HRR
 from .memory import ItemMemory
 from .model import Model
 from .orthogonal import MBAT, Role

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .binary import BSC
-from .dense import FHRR, HRR, MAP
+from .dense import MAP
+from .fourier import FHRR, HRR
 from .model import Model
 from .orthogonal import MBAT
 

@@ -13,7 +13,8 @@ import numpy as np
 from .._backend import is_torch, to_device, to_numpy
 from .._validation import Seed, as_rng, check_count, check_finite
 from .binary import BSC, pack_bits, unpack_bits
-from .dense import FHRR, HRR, MAP
+from .dense import MAP
+from .fourier import FHRR, HRR
 from .model import Model
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _kernels as H
 from .._backend import is_torch, same_backend, to_device
 from .._validation import check_k
-from .. import _kernels as H
 from . import _kernels as K
 from .similarity import _real_view, norms
 

@@ -3,10 +3,12 @@
 Orchestration only. The stages live in their own modules: ``projection``
 (PCA / rotation), ``partition`` (k-means and list assignment for every
 metric), ``codes`` (LVQ / RaBitQ), ``storage`` (rows grouped by list, ids,
-deletions, the file arrays), ``calibration`` (picking ``nprobe``) and the
-kernel modules. ``faiss_interop``, ``sharded`` and ``_torch`` use the
-package-level attributes ``storage``, ``partition``, ``mean`` and
-``rotation`` and the methods documented here, never private fields.
+deletions, the file arrays), ``scan`` (the search paths over the stored
+rows), ``calibration`` (picking ``nprobe``) and the kernel modules.
+``scan``, ``faiss_interop``, ``sharded`` and ``_torch`` use the
+package-level interface documented here (``storage``, ``partition``,
+``mean``, ``rotation``, ``work``, ``full_query``, ``probe_lists``,
+``device_arrays``, ``check_vectors``, ``prepare``), never private fields.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from .._backend import is_torch
 from .._io import FormatError, read_arrays, write_arrays
 from .._progress import progress_bar
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
-from ..hdc.search import dense_topk, empty_results, hamming_topk, shape_results
-from . import _list_kernels as L
+from ..hdc.search import empty_results, shape_results
 from . import codes as C
+from . import scan as S
 from ._kernels import serial
 from .calibration import calibrated_nprobe
 from .exact import as_float_matrix, as_words, check_metric
@@ -154,7 +156,7 @@ class Index:
             x = x / np.where(norms > 0, norms, 1.0)
         return x
 
-    def _work(self, x: np.ndarray, query: bool = False) -> np.ndarray:
+    def work(self, x: np.ndarray, query: bool = False) -> np.ndarray:
         """Vectors in the space of the codes: ``(x - mean) @ matrix`` for stored vectors.
 
         Queries are centred only for L2; for inner products the stored
@@ -164,7 +166,7 @@ class Index:
         centre = self.mean if (not query or self.metric == "l2") else np.zeros_like(self.mean)
         return project(x, centre, self.matrix)
 
-    def _full_query(self, qv: np.ndarray) -> np.ndarray:
+    def full_query(self, qv: np.ndarray) -> np.ndarray:
         """Queries against the stored full (centred, unprojected) vectors."""
         return qv - self.mean if self.metric == "l2" else qv
 
@@ -280,7 +282,7 @@ class Index:
         spec = self.spec
         if self.metric == "hamming":
             return {"words": x, "_list": self._lists(x)}
-        work = self._work(x)
+        work = self.work(x)
         out: dict[str, np.ndarray] = {"_list": self._lists(work)}
         if spec.codes == "flat":
             out["vectors"] = work
@@ -307,7 +309,7 @@ class Index:
         if self.metric == "hamming":
             new = {"words": x}
         else:
-            work = self._work(x)
+            work = self.work(x)
             new = {"vectors": work, "sqnorm": np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)}
         self.storage.append(new, self.storage.check_new_ids(ids, x.shape[0]), {}, lists)
 
@@ -326,7 +328,7 @@ class Index:
         if not self.trained:
             raise ValueError("the index is untrained: call train(x) before assign")
         x = self.check_vectors(x, "x")
-        return self._lists(x if self.metric == "hamming" else self._work(x))
+        return self._lists(x if self.metric == "hamming" else self.work(x))
 
     def probes(self, q: Any, nprobe: int | None = None) -> np.ndarray:
         """The IVF lists ``search`` scans for each query: (nq, nprobe) int64, nearest first."""
@@ -334,9 +336,9 @@ class Index:
             raise ValueError("the index is untrained: call train(x) before probes")
         qv = self.check_vectors(q, "q")
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
-        return self._probes(qv if self.metric == "hamming" else self._work(qv, query=True), nprobe)
+        return self.probe_lists(qv if self.metric == "hamming" else self.work(qv, query=True), nprobe)
 
-    def _probes(self, work: np.ndarray, nprobe: int) -> np.ndarray:
+    def probe_lists(self, work: np.ndarray, nprobe: int) -> np.ndarray:
         if self.partition is None:
             return np.zeros((work.shape[0], 1), np.int64)
         return self.partition.assign(work, nprobe)
@@ -395,7 +397,7 @@ class Index:
             allowed = fmask & ~self.storage.deleted if self.storage.n_deleted else fmask
             n_ok = int(allowed.sum())
             if n_ok <= EXACT_FILTER_ROWS or n_ok < 0.02 * allowed.shape[0]:
-                d, rows = self._search_rows(qv, k, np.flatnonzero(allowed))
+                d, rows = S.search_rows(self, qv, k, np.flatnonzero(allowed))
                 return self._finish(qv, d, rows, single, q, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
         if device is None and is_torch(q) and q.device.type != "cpu":
@@ -427,27 +429,23 @@ class Index:
                              f"got shape {lists.shape}")
         if not self.storage.n_rows or not self.spec.nlist:
             return self.search(q, k)
-        lists = _unique_lists(lists)
+        lists = S.unique_lists(lists)
         with serial(self._search_work(qv.shape[0], lists.shape[1]) < SERIAL_WORK):
-            d, rows = self._search(qv, k, lists.shape[1], self.storage.allowed(), lists)
+            d, rows = S.search_lists(self, qv, k, lists.shape[1], self.storage.allowed(), lists)
         return self._finish(qv, d, rows, single, q, None)
 
     def _search_lists(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
         if device is not None:
-            return self._search_torch(qv, k, nprobe, allowed, device)
+            return S.search_torch(self, qv, k, nprobe, allowed, device)
         with serial(self._search_work(qv.shape[0], nprobe) < SERIAL_WORK):
-            return self._search(qv, k, nprobe, allowed)
+            return S.search_lists(self, qv, k, nprobe, allowed)
 
     def _search_work(self, nq: int, nprobe: int) -> float:
         """Rough bytes touched by a search: centroids plus the probed share of the rows."""
         share = min(1.0, nprobe / self.nlist) if self.spec.nlist else 1.0
         cents = 0 if self.partition is None else self.partition.centroids.nbytes
         return nq * (cents + share * self.storage.n_rows * self.storage.row_bytes())
-
-    def _shortlist(self, k: int) -> int:
-        spec = self.spec
-        return k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
 
     def device_arrays(self, device: Any) -> dict[str, Any]:
         """The per-row arrays as torch tensors on ``device``, cached until the rows change."""
@@ -459,26 +457,6 @@ class Index:
             cached = (self.storage.version, T.to_device(self.storage, device))
             self._device_cache[key] = cached
         return cached[1]
-
-    def _search_torch(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """``_search`` with the scan and re-rank in torch on ``device``."""
-        from . import _torch as T
-
-        spec = self.spec
-        work = qv if self.metric == "hamming" else self._work(qv, query=True)
-        arrays = self.device_arrays(device)
-        probes = self._probes(work, nprobe)
-        rq = C.rabitq_query(work, self.rotation) if spec.codes == "rabitq" else None
-        d, r = T.scan(arrays, spec, self.metric, self.dim, self.nlist, work, rq, probes, allowed,
-                      self._shortlist(k), device)
-        if spec.rerank and spec.codes != "flat":
-            d, r = T.rerank(arrays, self._full_query(qv), r, k, self.metric != "l2", False, device)
-        elif spec.codes == "lvq4x8":
-            d, r = T.rerank(arrays, work, r, k, self.metric != "l2", True, device)
-        else:
-            d, r = d[:, :k], r[:, :k]
-        return d.cpu().numpy().astype(np.float32), r.cpu().numpy()
 
     def _finish(self, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, single: bool, like: Any, device: Any):
         """Rows -> ids, inner-product constants added back, then the search contract's output rules."""
@@ -495,58 +473,6 @@ class Index:
             d, ids = shape_results(d, ids, single, None)
             return to_device(d, device), to_device(ids, device)
         return shape_results(d, ids, single, like)
-
-    def _search(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, lists: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        spec, st = self.spec, self.storage
-        nq = qv.shape[0]
-        if self.metric == "hamming":
-            if not spec.nlist and not allowed.shape[0]:
-                return hamming_topk(qv, st.data["words"], k)
-            probes = self._probes(qv, nprobe) if lists is None else lists
-            out_d, out_r = np.empty((nq, k), np.float32), np.empty((nq, k), np.int64)
-            L.scan_hamming(qv, probes, st.offsets, st.data["words"], allowed, out_d, out_r)
-            return out_d, out_r
-        work = self._work(qv, query=True)
-        ip = self.metric != "l2"
-        if spec.codes == "flat" and not spec.nlist and not allowed.shape[0]:
-            return dense_topk(work, st.data["vectors"], k, "ip" if ip else "l2", item_sqnorms=st.data["sqnorm"])
-        probes = self._probes(work, nprobe) if lists is None else lists
-        kk = self._shortlist(k)
-        out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-        if spec.codes == "flat":
-            L.scan_flat(work, probes, st.offsets, st.data["vectors"], st.data["sqnorm"], ip, allowed, out_d, out_r)
-        elif spec.codes.startswith("lvq"):
-            C._scan_lvq(work, probes, st.offsets, st.codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
-                        out_d, out_r)
-        else:
-            C._scan_rabitq(work, probes, st.offsets, st.codes("rq_"), self.rotation, ip, allowed, out_d, out_r)
-        if spec.rerank and spec.codes != "flat":
-            return C._rerank_full(self._full_query(qv), out_r, st.data["full"], ip, k)
-        if spec.codes == "lvq4x8":
-            return C._rerank_level2(work, out_r, st.codes("lvq_"), ip, k)
-        return out_d[:, :k], out_r[:, :k]
-
-    def _search_rows(self, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact answer among ``rows`` only (selective filters)."""
-        if rows.shape[0] == 0:
-            return empty_results(qv.shape[0], k)
-        st = self.storage
-        metric = "l2" if self.metric == "l2" else "ip"
-        if self.metric == "hamming":
-            d, r = hamming_topk(qv, st.data["words"][rows], k)
-        elif "full" in st.data:
-            d, r = dense_topk(self._full_query(qv), np.ascontiguousarray(st.data["full"][rows]), k, metric)
-        else:
-            work = self._work(qv, query=True)
-            if self.spec.codes == "flat":
-                sub = np.ascontiguousarray(st.data["vectors"][rows])
-            elif self.spec.codes.startswith("lvq"):
-                sub = C.lvq_decode_rows(st.codes("lvq_"), rows, work.shape[1], 2 if self.spec.codes == "lvq4x8" else 1)
-            else:  # RaBitQ keeps no reconstruction: decode |x| * R x_bar / <o_bar, o>
-                sub = C.rabitq_decode_rows(st.codes("rq_"), rows, self.rotation, work.shape[1])
-            d, r = dense_topk(work, sub, k, metric)
-        return d, np.where(r >= 0, rows[np.maximum(r, 0)], -1)
 
     def __getstate__(self) -> dict:
         """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches."""
@@ -586,13 +512,6 @@ class Index:
             idx.partition = Partition(centroids)
         idx.storage = ListStorage.from_arrays(path, idx.nlist, n, next_id, arrays)
         return idx
-
-
-def _unique_lists(lists: np.ndarray) -> np.ndarray:
-    """Each row's list numbers with repeats replaced by -1 (a list scanned twice would report its rows twice)."""
-    out = np.sort(lists, axis=1)
-    out[:, 1:][out[:, 1:] == out[:, :-1]] = -1
-    return out
 
 
 def _step(bar: Any, on: bool = True) -> None:

@@ -34,7 +34,10 @@ def test_decode_1d_sum_of_sines(enc1d, rng):
     for x in (rng.random(2000), rng.random(2000) ** 3):  # uniform and skewed sampling
         f = enc1d.encode(x, sines(x))
         err = _rel_rmse(enc1d.decode(f, q), sines(q))
-        assert err <= 0.1, err  # measured 0.04-0.05
+        # measured 0.044-0.049 (uniform and skewed alike) over 10 data seeds with encoder seed 0, also with x_range
+        # fixed to (0, 1); the encoder seed dominates: 0.048-0.098 over seeds 0-19 (seed 0 is the best), so
+        # re-measure if FunctionEncoder's frequency draw changes
+        assert err <= 0.06, err
 
 
 def test_decode_2d(rng):
@@ -45,7 +48,8 @@ def test_decode_2d(rng):
     x = rng.random((3000, 2))
     q = rng.random((400, 2))
     err = _rel_rmse(enc.decode(enc.encode(x, fn(x)), q), fn(q))
-    assert err <= 0.1, err  # measured 0.04-0.055
+    # measured 0.043-0.048 over 10 data seeds with encoder seed 1 (0.037-0.080 over encoder seeds 0-19)
+    assert err <= 0.06, err
 
 
 def test_two_outputs_decode_separately(rng):
@@ -55,8 +59,10 @@ def test_two_outputs_decode_separately(rng):
     q = rng.random(300)
     out = enc.decode(enc.encode(x, y), q)
     assert out.shape == (300, 2)
-    assert _rel_rmse(out[:, 0], np.sin(2 * np.pi * q)) <= 0.1  # measured ~0.04
-    assert _rel_rmse(out[:, 1], 1.5 + np.cos(2 * np.pi * q)) <= 0.1  # measured ~0.03
+    # measured over 10 data seeds with encoder seed 2: output 0 0.028-0.031, output 1 0.035-0.038
+    # (encoder seeds 0-19: 0.017-0.038 and 0.013-0.053)
+    assert _rel_rmse(out[:, 0], np.sin(2 * np.pi * q)) <= 0.04
+    assert _rel_rmse(out[:, 1], 1.5 + np.cos(2 * np.pi * q)) <= 0.05
 
 
 def test_sample_invariance(enc1d, rng):
@@ -66,8 +72,9 @@ def test_sample_invariance(enc1d, rng):
     fs = enc1d.encode(xs, sines(xs))
     plain = enc1d.encode(xs, sines(xs), sample_invariant=False)
     inv = similarity(fu, fs)
-    assert inv >= 0.9, inv  # measured 0.999+
-    assert similarity(fu, plain) < inv - 0.1  # the plain mean follows the sampling density (measured ~0.6)
+    assert inv >= 0.998, inv  # measured 0.9989-0.9997 over 10 encoder x 3 data seeds (0.9990 here)
+    # the plain mean follows the sampling density: measured 0.64-0.68, i.e. 0.32-0.36 below inv, over the same 30
+    assert similarity(fu, plain) < inv - 0.25
 
 
 def test_similarity_ranks_functions_by_l2_distance(rng):
@@ -87,7 +94,7 @@ def test_similarity_ranks_functions_by_l2_distance(rng):
     sims = similarity(codes, codes)
     iu = np.triu_indices(m, 1)
     rho = _spearman(sims[iu], dist[iu])
-    assert rho <= -0.8, rho  # measured -0.99
+    assert rho <= -0.95, rho  # measured -0.973 to -0.987 over 6 encoder x 3 data seeds (-0.979 here)
 
 
 def test_determinism_unit_norm_and_dtype(rng):
@@ -143,7 +150,8 @@ def test_ranges_are_learned_when_not_given():
     np.testing.assert_allclose(enc.y_range, [[np.sin(x).min(), np.sin(x).max()]])
     assert "x_range=[[0.0, 6.28318" in repr(enc) and "y_range=[[-0.99999" in repr(enc)
     q = np.linspace(0.2, 6.0, 50)
-    assert np.abs(enc.decode(f, q) - np.sin(q)).max() < 0.05  # measured 0.02; 4.5 decoded as 0.24 before
+    # measured 0.046 (0.029-0.049 over encoder seeds 0-9); 4.5 decoded as 0.24 before
+    assert np.abs(enc.decode(f, q) - np.sin(q)).max() < 0.05
     with pytest.raises(ValueError, match=r"`y` holds 1\.99\d*, outside y_range \[\[-0\.99"):
         enc.encode(x, 2 * np.sin(x))
     with pytest.warns(UserWarning, match="`x` holds 9.0, more than one x_bandwidth outside x_range"):

@@ -13,8 +13,10 @@ def test_level_similarity_falls_linearly(model):
     v = lev.encode(np.arange(11.0))
     sims = np.asarray(model.similarity(v[:1], v))[0]
     expected = 1 - np.arange(11) / 10
-    tol = 6 / math.sqrt(model.dim) + (0.1 if isinstance(model, hdc.HRR) else 0)
-    np.testing.assert_allclose(sims, expected, atol=tol)
+    # no model is biased: the mean deviation per level is <= 0.001 over 300 Level seeds (D=4000); HRR's spread is
+    # a little wider (Gaussian components: sum(a_i^2) and the mixed norm vary) - max |dev| measured 0.065 for HRR,
+    # 0.051 for MAP over 300 seeds x 10 levels, i.e. <= 4.1/sqrt(D); this seed: <= 0.03 for all four models
+    np.testing.assert_allclose(sims, expected, atol=6 / math.sqrt(model.dim))
     np.testing.assert_array_equal(lev.index([-5.0, 0.4, 0.6, 99.0]), [0, 0, 1, 10])
 
 

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hdvec import hdc
 from hdvec import _kernels as H
+from hdvec import hdc
 from hdvec.hdc import _kernels as K
 from tests import reference as ref
 

@@ -174,7 +174,18 @@ def test_ids_remove_and_padding():
     assert (i[:, 3:] == -1).all() and np.isinf(d[:, 3:]).all()
 
 
-def test_filters_return_only_allowed_ids_and_the_right_ones():
+@pytest.mark.parametrize("exact_rows", [None, 10], ids=["default", "in-scan"])
+def test_filters_return_only_allowed_ids_and_the_right_ones(exact_rows, monkeypatch):
+    """Filtered recall against exact ground truth among the allowed rows, on both filtered paths.
+
+    default: every filter here allows <= 20,000 rows (EXACT_FILTER_ROWS), so it is answered by an exact scan of
+    the allowed rows. in-scan: EXACT_FILTER_ROWS = 10 sends the filters allowing >= 2 % of the rows (the 1990s,
+    every 3rd id, the even mask) through the IVF scan with the widened nprobe; the two ~1 % filters stay exact.
+    """
+    from hdvec.index import ivf_index
+
+    if exact_rows is not None:
+        monkeypatch.setattr(ivf_index, "EXACT_FILTER_ROWS", exact_rows)
     rng = np.random.default_rng(3)
     year = rng.integers(1950, 2020, len(XB))
     genre = rng.integers(0, 100, len(XB))
@@ -190,7 +201,9 @@ def test_filters_return_only_allowed_ids_and_the_right_ones():
         assert np.isin(i[i >= 0], rows).all()
         _, t = knn(XQ, XB[rows], 10)
         truth = rows[t]
-        assert recall(i, truth) >= 0.95 * recall(idx.search(XQ, 10, nprobe=8)[1], TRUTH) - 1e-9
+        # measured 1.000 for every filter on both paths over 18 runs (data seeds 0-2 x attribute seeds 3-5 x index
+        # seeds 0-1); in-scan still >= 0.998 at nprobe=1. The bar allows one of the 500 true neighbours to be missed
+        assert recall(i, truth) >= 0.998, (flt if isinstance(flt, dict) else len(rows), recall(i, truth))
     # 1 %-selective filter: k results whenever k allowed vectors exist
     _d, i = idx.search(XQ, 10, filter={"genre": 7})
     assert (i >= 0).all() and len(np.flatnonzero(genre == 7)) >= 10
@@ -313,7 +326,7 @@ def test_filtered_search_returns_k_when_the_probed_lists_hold_too_few(monkeypatc
 
 
 def test_torch_queries_give_torch_results():
-    import torch
+    torch = pytest.importorskip("torch")
 
     idx = Index(32, spec="IVF8,Flat", seed=0)
     idx.train(XB)
@@ -449,7 +462,7 @@ TORCH_SPECS = ["Flat", "IVF16,Flat", "IVF16,LVQ8", "IVF16,LVQ4,Rerank", "IVF16,L
 def test_torch_path_agrees_with_numba_path(backend, spec, metric):
     if backend is None:
         pytest.skip("the NumPy path is the reference here")
-    import torch
+    torch = pytest.importorskip("torch")
 
     idx = Index(32, metric=metric, spec=spec, seed=0, nprobe=4)
     if idx.spec.needs_training:

@@ -74,6 +74,9 @@ def test_approximate_spec_recall_matches_one_index(client):
     r1 = _recall(one.search(XQ, 10, nprobe=2)[1], truth)
     r2 = _recall(sh.search(XQ, 10, nprobe=2)[1], truth)
     assert abs(r1 - r2) <= 0.01, (r1, r2)
+    # recall@10 against exact knn: measured 0.993 on this data for both (index seeds 0-1, cell and round-robin
+    # layouts); 0.977-0.985 on 4 other data seeds. The bar allows 8 more misses of the 600 true neighbours
+    assert r2 >= 0.98 and r1 >= 0.98, (r1, r2)
 
 
 def test_cell_layout_sends_queries_only_to_owning_shards(client):
