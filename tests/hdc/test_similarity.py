@@ -114,7 +114,7 @@ def test_knn_pads_when_k_exceeds_items():
 def test_dense_knn_integer_kernel_and_blas_paths_agree():
     m = hdc.MAP(96, dtype="int8", seed=3)
     items = m.random(700)
-    q = m.random(70)  # > 64 queries: BLAS blocks; the first 8 alone: streaming integer dots
+    q = m.random(70)  # > 8 queries: BLAS blocks; the first 8 alone: streaming integer dots
     d_blas, i_blas = m.cleanup(q, items, 5)
     d_int, i_int = m.cleanup(q[:8], items, 5)
     np.testing.assert_array_equal(i_blas[:8], i_int)
