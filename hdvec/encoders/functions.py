@@ -11,8 +11,9 @@ fractional power encodings
 * ``E_Y(y) = exp(i u(y) * wy)``, ``u`` scaled by ``y_range`` into [0, 1] and
   ``wy ~ N(0, 1 / y_bandwidth^2)``.
 
-The scales are fixed at construction, so encodings of different functions made
-by one encoder are comparable: ``similarity(F_f, F_g)`` is close to the mean
+The scales are fixed once (given, or learned from the samples by ``fit`` or
+the first ``encode``), so encodings of different functions made by one
+encoder are comparable: ``similarity(F_f, F_g)`` is close to the mean
 of ``exp(-(u(f(x)) - u(g(x)))^2 / (2 y_bandwidth^2))`` over the domain, which
 falls as ``f`` and ``g`` move apart.
 

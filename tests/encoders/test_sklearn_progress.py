@@ -265,7 +265,9 @@ def test_progress_bars_follow_the_progress_argument(capsys):
     enc = NGramEncoder(hdc.BSC(256, seed=0))
     for call in (lambda p: enc.encode_batch(texts, progress=p),
                  lambda p: JSONEncoder(128, seed=0).encode_batch([{"a": 1}] * 5, progress=p),
-                 lambda p: Index(8, spec="Flat").add(np.ones((5, 8), np.float32), progress=p)):
+                 lambda p: Index(8, spec="Flat").add(np.ones((5, 8), np.float32), progress=p),
+                 lambda p: Index(8, spec="PCA4,IVF2,LVQ8", seed=0).train(
+                     np.random.default_rng(0).standard_normal((40, 8)).astype(np.float32), progress=p)):
         call(False)
         assert capsys.readouterr().err == ""
         call(None)  # auto: small inputs and no terminal -> no bar
