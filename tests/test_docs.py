@@ -41,3 +41,20 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     assert proc.returncode == 0, f"mkdocs build --strict failed (exit {proc.returncode}):\n{proc.stderr}{proc.stdout}"
     for page in ("index.html", "api/hdc/index.html", "api/encoders/index.html", "api/index.html"):
         assert (site / page).is_file(), f"{page} was not built"
+
+
+def test_docstring_examples_run():
+    """Every ``>>>`` example in the package's docstrings gives the output it shows."""
+    import doctest
+    import importlib
+    import pkgutil
+
+    import hdvec
+
+    failed, tried = 0, 0
+    for info in pkgutil.walk_packages(hdvec.__path__, "hdvec."):
+        if info.name.rsplit(".", 1)[-1] == "_torch":  # imports torch at the top: tested with the torch suite
+            continue
+        result = doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS)
+        failed, tried = failed + result.failed, tried + result.attempted
+    assert tried >= 10 and failed == 0, (failed, tried)

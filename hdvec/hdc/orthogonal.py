@@ -148,7 +148,7 @@ class MBAT(DenseModel):
     >>> m = hdc.MBAT(256, seed=0)
     >>> x = m.random(1)
     >>> r = m.compose(m.role("name"), m.role("first"))
-    >>> bool(np.allclose(m.unbind(m.bind(r, x), r), x, atol=1e-5))
+    >>> bool(np.allclose(m.unbind(m.bind(x, r), r), x, atol=1e-5))
     True
     """
 
