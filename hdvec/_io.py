@@ -43,6 +43,11 @@ def _aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
+def _raw(arr: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array without a copy (also for empty arrays, which memoryview.cast refuses)."""
+    return memoryview(arr.reshape(-1).view(np.uint8))
+
+
 def write_arrays(path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Atomically write ``arrays`` with JSON-able ``meta`` to ``path``."""
     path = Path(path)
@@ -52,7 +57,7 @@ def write_arrays(path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarr
         if arr.dtype.name not in _DTYPES:
             raise TypeError(f"array {name!r} has dtype {arr.dtype}, which cannot be saved; use a numeric dtype")
         entries.append({"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "nbytes": arr.nbytes,
-                        "sha256": hashlib.sha256(memoryview(arr).cast("B")).hexdigest()})
+                        "sha256": hashlib.sha256(_raw(arr)).hexdigest()})
         blobs.append(arr)
     # offsets depend on the header size, which depends on the offsets' digits: iterate once more if needed
     offset_base = 0
@@ -77,7 +82,7 @@ def write_arrays(path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarr
             f.write(header)
             for e, arr in zip(entries, blobs):
                 f.write(b"\0" * (e["offset"] - f.tell()))
-                f.write(memoryview(arr).cast("B"))
+                f.write(_raw(arr))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -137,7 +142,7 @@ def read_arrays(path: str | os.PathLike, *, mmap: bool = False) -> tuple[dict, d
                 raise FormatError(f"'{path}' is truncated or corrupted: array {e['name']!r} does not fit the file")
             if mmap and nbytes:
                 arr = np.memmap(path, dtype=dtype, mode="r", offset=e["offset"], shape=shape)
-                data = memoryview(arr).cast("B")
+                data = _raw(arr)
             else:
                 f.seek(e["offset"])
                 buf = f.read(nbytes)

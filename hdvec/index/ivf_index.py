@@ -27,6 +27,7 @@ from .._progress import progress_bar
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
 from ..hdc.search import empty_results, shape_results
 from . import codes as C
+from . import file_checks
 from . import scan as S
 from ._kernels import serial
 from .calibration import calibrated_nprobe
@@ -495,16 +496,23 @@ class Index:
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, mmap: bool = False) -> Index:
-        """Read an index written by ``save``; ``mmap=True`` maps the arrays read-only."""
+        """Read an index written by ``save``; ``mmap=True`` maps the arrays read-only.
+
+        Checks the checksums, then the structure (``hdvec.index.file_checks``):
+        a file describing an impossible index raises ``FormatError`` naming the
+        file and the field, before any kernel reads it.
+        """
         meta, arrays = read_arrays(path, mmap=mmap)
         if meta.get("kind") != FORMAT:
             raise FormatError(f"'{path}' does not hold an hdvec Index (kind={meta.get('kind')!r})")
+        h = file_checks.header(path, meta)
+        file_checks.arrays(path, h, arrays)  # every array a kernel will read: dtype, shape, consistency
         try:
-            idx = cls(meta["dim"], metric=meta["metric"], spec=meta["spec"], nprobe=meta["nprobe"], seed=meta["seed"])
-            idx.trained = bool(meta["trained"])
-            n, next_id = int(meta["n"]), int(meta["next_id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FormatError(f"'{path}' is corrupted: bad index header ({exc})") from None
+            idx = cls(h["dim"], metric=h["metric"], spec=h["spec"], nprobe=h["nprobe"], seed=h["seed"])
+        except ValueError as exc:
+            raise FormatError(f"'{path}' is corrupted: header field 'spec' does not fit the index ({exc})") from None
+        idx.trained = h["trained"]
+        n, next_id = h["n"], h["next_id"]
         for name in ("mean", "matrix", "rotation"):
             setattr(idx, name, arrays.pop(name, None))
         centroids = arrays.pop("centroids", None)

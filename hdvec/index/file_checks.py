@@ -1,0 +1,121 @@
+"""Structural checks of an index file's header and arrays, before any kernel sees them.
+
+A file can pass its checksums and still describe an impossible index (arrays
+written by another tool, or edited and re-checksummed). Numba kernels do not
+bounds-check, so ``Index.load`` checks every array it will hand to one:
+dtype and shape against the header and against each other, finite vectors,
+offsets running from 0 to n, ids unique and below ``next_id``. Every failure
+is a ``FormatError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._io import FormatError
+from ..hdc.binary import tail_mask
+from .codes import padded_dim
+from .spec import IndexSpec, parse_spec
+
+METRICS = ("l2", "ip", "cosine", "hamming")
+
+
+def _fail(path: Any, field: str, what: str) -> FormatError:
+    return FormatError(f"'{path}' is corrupted: {field} {what}")
+
+
+def header(path: Any, meta: dict) -> dict:
+    """The validated header fields: dim, metric, spec, nprobe, seed, trained, n, next_id."""
+    def integer(name: str, minimum: int, optional: bool = False) -> int | None:
+        v = meta.get(name)
+        if v is None and optional:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            raise _fail(path, f"header field {name!r}", f"must be an int >= {minimum}; got {v!r}")
+        return v
+
+    out: dict[str, Any] = {"dim": integer("dim", 1), "n": integer("n", 0), "next_id": integer("next_id", 0),
+                           "nprobe": integer("nprobe", 1, optional=True), "seed": integer("seed", 0)}
+    if meta.get("metric") not in METRICS:
+        raise _fail(path, "header field 'metric'", f"must be one of {METRICS}; got {meta.get('metric')!r}")
+    out["metric"] = meta["metric"]
+    if not isinstance(meta.get("trained"), bool):
+        raise _fail(path, "header field 'trained'", f"must be true or false; got {meta.get('trained')!r}")
+    out["trained"] = meta["trained"]
+    spec = meta.get("spec")
+    if spec is not None:
+        try:
+            spec = parse_spec(spec) if isinstance(spec, str) else None
+        except ValueError:
+            spec = None
+        if spec is None:
+            raise _fail(path, "header field 'spec'", f"is not an index spec; got {meta.get('spec')!r}")
+    out["spec"] = spec
+    return out
+
+
+def _check(path: Any, arrays: dict, name: str, dtype: Any, shape: tuple, required: bool = True) -> None:
+    a = arrays.get(name)
+    if a is None:
+        if required:
+            raise _fail(path, f"array {name!r}", "is missing")
+        return
+    if a.dtype != np.dtype(dtype) or a.shape != shape:
+        raise _fail(path, f"array {name!r}", f"must be {np.dtype(dtype)} {shape}; got {a.dtype} {a.shape}")
+    if a.dtype.kind == "f" and a.size and not np.isfinite(a).all():
+        raise _fail(path, f"array {name!r}", "holds NaN or inf")
+
+
+def arrays(path: Any, h: dict, arrays: dict) -> None:
+    """Check every array of an index file against its header ``h`` (from ``header``) and each other."""
+    dim, n, metric, spec = h["dim"], h["n"], h["metric"], h["spec"]
+    spec = spec if spec is not None else IndexSpec("flat")
+    nlist = spec.nlist or 1
+    hamming = metric == "hamming"
+    nw = -(-dim // 64)
+    work = spec.reduced_dim if spec.reduction == "pca" else dim
+    _check(path, arrays, "ids", np.int64, (n,))
+    _check(path, arrays, "offsets", np.int64, (nlist + 1,))
+    ids, offs = arrays["ids"], arrays["offsets"]
+    if offs[0] != 0 or offs[-1] != n or np.any(np.diff(offs) < 0):
+        raise _fail(path, "array 'offsets'", f"must rise from 0 to n={n}; got {offs[:3].tolist()}...{offs[-1]}")
+    if n and (ids.min() < 0 or np.unique(ids).shape[0] != n):
+        raise _fail(path, "array 'ids'", "must be unique and >= 0")
+    if n and h["next_id"] <= ids.max():
+        raise _fail(path, "header field 'next_id'", f"must exceed the largest id {ids.max()}; got {h['next_id']}")
+    trained = h["trained"] and h["spec"] is not None
+    if trained and not hamming:
+        _check(path, arrays, "mean", np.float32, (dim,))
+    if spec.reduction:
+        _check(path, arrays, "matrix", np.float32, (dim, work), trained)
+    if spec.nlist:
+        _check(path, arrays, "centroids", np.uint64 if hamming else np.float32, (nlist, nw if hamming else work),
+               trained)
+    if spec.codes == "rabitq":
+        _check(path, arrays, "rotation", np.float32, (padded_dim(work),) * 2, trained)
+    if not n:
+        return
+    if hamming:
+        _check(path, arrays, "data.words", np.uint64, (n, nw))
+        if np.any(arrays["data.words"][:, -1] & ~tail_mask(dim)):
+            raise _fail(path, "array 'data.words'", f"has bits set beyond dim={dim}")
+    elif spec.codes == "flat":
+        _check(path, arrays, "data.vectors", np.float32, (n, work))
+        _check(path, arrays, "data.sqnorm", np.float32, (n,))
+    elif spec.codes.startswith("lvq"):
+        _check(path, arrays, "data.lvq_codes", np.uint8, (n, work if spec.codes == "lvq8" else (work + 1) // 2))
+        for name in ("lo", "delta", "sqnorm"):
+            _check(path, arrays, f"data.lvq_{name}", np.float32, (n,))
+        if spec.codes == "lvq4x8":
+            _check(path, arrays, "data.lvq_res_codes", np.uint8, (n, work))
+    else:
+        _check(path, arrays, "data.rq_words", np.uint64, (n, padded_dim(work) // 64))
+        for name in ("norm", "ip"):
+            _check(path, arrays, f"data.rq_{name}", np.float32, (n,))
+    if spec.rerank and spec.codes != "flat":
+        _check(path, arrays, "data.full", np.float32, (n, dim))
+    for name, a in arrays.items():
+        if name.startswith("attr.") and (a.shape != (n,) or a.dtype.kind not in "biuf"):
+            raise _fail(path, f"array {name!r}", f"must be a numeric ({n},) column; got {a.dtype} {a.shape}")
