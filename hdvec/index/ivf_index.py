@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from typing import Any
 
@@ -72,7 +73,13 @@ class Index:
     attributes=None)``, ``search(q, k, nprobe=None, filter=None)``,
     ``remove(ids)``, ``save(path)`` and ``Index.load(path, mmap=False)``.
     Results follow hdvec's search contract (``hdvec.hdc.search``).
-    Searches are safe from several threads at once.
+
+    Threads: any number of threads may search at once, also while other
+    threads ``add``, ``remove`` or ``compact`` (writes are serialised by a
+    lock). A search sees the index as it was when the search began: all of a
+    write that returned before, none of one still running. The rows are an
+    immutable snapshot (``storage``) that a write replaces in one assignment,
+    so searches take no lock. ``train`` and ``save`` must not overlap writes.
     """
 
     def __init__(self, dim: int, *, metric: str = "l2", spec: str | IndexSpec | None = None,
@@ -89,8 +96,9 @@ class Index:
         self.matrix: np.ndarray | None = None  # (dim, work_dim) projection, or None
         self.partition: Partition | None = None
         self.rotation: np.ndarray | None = None  # RaBitQ
-        self.storage = ListStorage(self.nlist)
-        self._device_cache: dict[str, tuple[int, Any]] = {}  # per-row arrays as torch tensors, by device
+        self.storage = ListStorage(self.nlist)  # an immutable snapshot: writes swap in a new one
+        self._write_lock = threading.Lock()
+        self._device_cache: dict[str, tuple[ListStorage, Any]] = {}  # per-row arrays as torch tensors, by device
         self._calibrate = False
 
     # ------------------------------------------------------------------ info
@@ -247,9 +255,14 @@ class Index:
         that filters can test.
         """
         x = self.check_vectors(x, "x")
-        n = x.shape[0]
         if not self.trained and self.spec is not None and self.spec.needs_training:
             raise ValueError(f"this index ('{self.spec}') must be trained first: call train(x)")
+        with self._write_lock:
+            return self._add(x, ids, attributes, progress)
+
+    def _add(self, x: np.ndarray, ids: Any, attributes: Any, progress: bool | None) -> np.ndarray:
+        """``add`` of validated vectors, under the write lock; the new rows appear in one swap."""
+        n = x.shape[0]
         new_ids = self.storage.check_new_ids(ids, n)
         attrs = check_attributes(attributes, n, self.storage.attrs if self.storage.n_rows else None)
         if not self.trained:
@@ -271,7 +284,7 @@ class Index:
             bar.close()
         new = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
         if new:
-            self.storage.append(new, new_ids, attrs, new.pop("_list"))
+            self.storage = self.storage.appended(new, new_ids, attrs, new.pop("_list"))
         if self._calibrate and self.spec.nlist and self._nprobe is None:
             self._calibrate = False
             self._nprobe = calibrated_nprobe(self, x, new_ids, self.seed)
@@ -312,7 +325,8 @@ class Index:
         else:
             work = self.work(x)
             new = {"vectors": work, "sqnorm": np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)}
-        self.storage.append(new, self.storage.check_new_ids(ids, x.shape[0]), {}, lists)
+        with self._write_lock:
+            self.storage = self.storage.appended(new, self.storage.check_new_ids(ids, x.shape[0]), {}, lists)
 
     def set_partition(self, centroids: np.ndarray) -> None:
         """Use these IVF centroids ((nlist, d) float32 or (nlist, n_words) uint64) instead of training them."""
@@ -346,12 +360,18 @@ class Index:
 
     # ------------------------------------------------------------------ remove
     def remove(self, ids: Any) -> int:
-        """Remove vectors by id; unknown ids raise ValueError. Returns how many were removed."""
-        return self.storage.remove(ids)
+        """Remove vectors by id; unknown ids raise ValueError. Returns how many were removed.
+
+        Searches that begin after ``remove`` returns never see these ids.
+        """
+        with self._write_lock:
+            self.storage, count = self.storage.removed(ids)
+        return count
 
     def compact(self) -> None:
         """Drop removed rows from the arrays."""
-        self.storage.compact()
+        with self._write_lock:
+            self.storage = self.storage.compacted()
 
     # ------------------------------------------------------------------ Faiss
     def to_faiss(self) -> Any:
@@ -389,27 +409,28 @@ class Index:
         qv = self._queries(q)
         k = check_k(k)
         single = getattr(q, "ndim", 2) == 1
-        if not self.storage.n_rows:  # trained but empty
-            return self._finish(qv, *empty_results(qv.shape[0], k), single, q, device)
+        st = self.storage  # one snapshot for the whole search: writers swap in a new one
+        if not st.n_rows:  # trained but empty
+            return self._finish(st, qv, *empty_results(qv.shape[0], k), single, q, device)
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
-        allowed = self.storage.allowed()
+        allowed = st.allowed()
         if filter is not None:
-            fmask = filter_rows(filter, self.storage.ids, self.storage.attrs, self.storage.next_id)
-            allowed = fmask & ~self.storage.deleted if self.storage.n_deleted else fmask
+            fmask = filter_rows(filter, st.ids, st.attrs, st.next_id)
+            allowed = fmask & ~st.deleted if st.n_deleted else fmask
             n_ok = int(allowed.sum())
             if n_ok <= EXACT_FILTER_ROWS or n_ok < 0.02 * allowed.shape[0]:
-                d, rows = S.search_rows(self, qv, k, np.flatnonzero(allowed))
-                return self._finish(qv, d, rows, single, q, device)
+                d, rows = S.search_rows(self, st, qv, k, np.flatnonzero(allowed))
+                return self._finish(st, qv, d, rows, single, q, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
         if device is None and is_torch(q) and q.device.type != "cpu":
             device = q.device  # tensors on an accelerator: search there, answer there
-        d, rows = self._search_lists(qv, k, nprobe, allowed, device)
+        d, rows = self._search_lists(st, qv, k, nprobe, allowed, device)
         if filter is not None and nprobe < self.nlist:
             # the probed lists may hold fewer than k allowed rows: scan every list for those queries
             short = np.flatnonzero(rows[:, min(k, n_ok) - 1] < 0)
             if short.shape[0]:
-                d[short], rows[short] = self._search_lists(qv[short], k, self.nlist, allowed, device)
-        return self._finish(qv, d, rows, single, q, device)
+                d[short], rows[short] = self._search_lists(st, qv[short], k, self.nlist, allowed, device)
+        return self._finish(st, qv, d, rows, single, q, device)
 
     def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[Any, Any]:
         """``search`` scanning given IVF lists per query (as Faiss's ``search_preassigned``); no filter.
@@ -428,40 +449,42 @@ class Index:
                                                                                  lists.min() < -1):
             raise ValueError(f"`lists` must be ({qv.shape[0]}, nprobe) list numbers in [-1, {self.nlist}); "
                              f"got shape {lists.shape}")
-        if not self.storage.n_rows or not self.spec.nlist:
+        st = self.storage
+        if not st.n_rows or not self.spec.nlist:
             return self.search(q, k)
         lists = S.unique_lists(lists)
-        with serial(self._search_work(qv.shape[0], lists.shape[1]) < SERIAL_WORK):
-            d, rows = S.search_lists(self, qv, k, lists.shape[1], self.storage.allowed(), lists)
-        return self._finish(qv, d, rows, single, q, None)
+        with serial(self._search_work(st, qv.shape[0], lists.shape[1]) < SERIAL_WORK):
+            d, rows = S.search_lists(self, st, qv, k, lists.shape[1], st.allowed(), lists)
+        return self._finish(st, qv, d, rows, single, q, None)
 
-    def _search_lists(self, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def _search_lists(self, st: ListStorage, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
+                      device: Any) -> tuple[np.ndarray, np.ndarray]:
         if device is not None:
-            return S.search_torch(self, qv, k, nprobe, allowed, device)
-        with serial(self._search_work(qv.shape[0], nprobe) < SERIAL_WORK):
-            return S.search_lists(self, qv, k, nprobe, allowed)
+            return S.search_torch(self, st, qv, k, nprobe, allowed, device)
+        with serial(self._search_work(st, qv.shape[0], nprobe) < SERIAL_WORK):
+            return S.search_lists(self, st, qv, k, nprobe, allowed)
 
-    def _search_work(self, nq: int, nprobe: int) -> float:
+    def _search_work(self, st: ListStorage, nq: int, nprobe: int) -> float:
         """Rough bytes touched by a search: centroids plus the probed share of the rows."""
         share = min(1.0, nprobe / self.nlist) if self.spec.nlist else 1.0
         cents = 0 if self.partition is None else self.partition.centroids.nbytes
-        return nq * (cents + share * self.storage.n_rows * self.storage.row_bytes())
+        return nq * (cents + share * st.n_rows * st.row_bytes())
 
-    def device_arrays(self, device: Any) -> dict[str, Any]:
-        """The per-row arrays as torch tensors on ``device``, cached until the rows change."""
+    def device_arrays(self, st: ListStorage, device: Any) -> dict[str, Any]:
+        """The per-row arrays of the snapshot ``st`` as torch tensors on ``device`` (cached for the newest)."""
         from . import _torch as T
 
         key = str(device)
         cached = self._device_cache.get(key)
-        if cached is None or cached[0] != self.storage.version:
-            cached = (self.storage.version, T.to_device(self.storage, device))
+        if cached is None or cached[0] is not st:
+            cached = (st, T.to_device(st, device))
             self._device_cache[key] = cached
         return cached[1]
 
-    def _finish(self, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, single: bool, like: Any, device: Any):
-        """Rows -> ids, inner-product constants added back, then the search contract's output rules."""
-        ids = self.storage.ids
+    def _finish(self, st: ListStorage, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, single: bool, like: Any,
+                device: Any):
+        """Rows -> ids of the snapshot ``st``, inner-product constants added back, then the contract's output rules."""
+        ids = st.ids
         ids = np.where(rows >= 0, ids[np.maximum(rows, 0)], -1) if ids.shape[0] else np.full_like(rows, -1)
         if self.metric in ("ip", "cosine"):
             d = d - (qv @ self.mean)[:, None]  # codes hold x - mean: add <q, mean> back
@@ -476,14 +499,21 @@ class Index:
         return shape_results(d, ids, single, like)
 
     def __getstate__(self) -> dict:
-        """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches."""
-        return {**self.__dict__, "_device_cache": {}}
+        """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches and the lock."""
+        state = {**self.__dict__, "_device_cache": {}}
+        del state["_write_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._write_lock = threading.Lock()
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write the index atomically to one self-describing file (checksummed, no pickle)."""
-        self.storage.compact()
-        arrays = self.storage.arrays()
+        with self._write_lock:
+            self.storage = st = self.storage.compacted()
+        arrays = st.arrays()
         for name in ("mean", "matrix", "rotation"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
@@ -491,7 +521,7 @@ class Index:
             arrays["centroids"] = self.partition.centroids
         meta = {"kind": FORMAT, "dim": self.dim, "metric": self.metric, "spec": None if self.spec is None else
                 str(self.spec), "nprobe": self._nprobe, "seed": self.seed, "trained": self.trained,
-                "n": self.storage.n_rows, "next_id": self.storage.next_id}
+                "n": st.n_rows, "next_id": st.next_id}
         write_arrays(path, meta, arrays)
 
     @classmethod

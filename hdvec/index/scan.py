@@ -2,8 +2,9 @@
 exact scans of selected rows (selective filters), and the same scans in torch on a device.
 
 Functions of an ``Index`` (its package-level interface: ``spec``, ``metric``,
-``storage``, ``rotation``, ``work``, ``full_query``, ``probe_lists``,
-``device_arrays``); ``Index.search`` chooses among them.
+``rotation``, ``work``, ``full_query``, ``probe_lists``, ``device_arrays``)
+and of one snapshot ``st`` of its rows (a ``ListStorage``), taken once per
+search; ``Index.search`` chooses among them.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ def shortlist(spec: Any, k: int) -> int:
     return k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
 
 
-def search_lists(index: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
+def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
                  lists: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k ``(distances, rows)`` of validated queries ``qv``: the probed lists' codes scanned by the Numba
     kernels (``lists``: given per query, else the ``nprobe`` nearest), then the exact or level-2 re-rank."""
-    spec, st = index.spec, index.storage
+    spec = index.spec
     nq = qv.shape[0]
     if index.metric == "hamming":
         if not spec.nlist and not allowed.shape[0]:
@@ -56,11 +57,10 @@ def search_lists(index: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.nd
     return out_d[:, :k], out_r[:, :k]
 
 
-def search_rows(index: Any, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def search_rows(index: Any, st: Any, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact answer among ``rows`` only (selective filters)."""
     if rows.shape[0] == 0:
         return empty_results(qv.shape[0], k)
-    st = index.storage
     metric = "l2" if index.metric == "l2" else "ip"
     if index.metric == "hamming":
         d, r = hamming_topk(qv, st.data["words"][rows], k)
@@ -78,14 +78,14 @@ def search_rows(index: Any, qv: np.ndarray, k: int, rows: np.ndarray) -> tuple[n
     return d, np.where(r >= 0, rows[np.maximum(r, 0)], -1)
 
 
-def search_torch(index: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
+def search_torch(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray, device: Any
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``search_lists`` with the scan and re-rank in torch on ``device``; NumPy results."""
     from . import _torch as T
 
     spec = index.spec
     work = qv if index.metric == "hamming" else index.work(qv, query=True)
-    arrays = index.device_arrays(device)
+    arrays = index.device_arrays(st, device)
     probes = index.probe_lists(work, nprobe)
     rq = C.rabitq_query(work, index.rotation) if spec.codes == "rabitq" else None
     d, r = T.scan(arrays, spec, index.metric, index.dim, index.nlist, work, rq, probes, allowed,

@@ -6,10 +6,17 @@ by IVF list, so the rows of list ``l`` are the contiguous slice
 (user ids of the rows, int64 >= 0), the id -> row lookup, deletions
 (tombstones until ``compact``), the attribute columns that filters test, and
 the arrays of the index file.
+
+A ``ListStorage`` is never changed once built: ``appended``, ``removed`` and
+``compacted`` return a new one that shares the arrays it did not change. An
+``Index`` swaps its ``storage`` attribute for the new one in a single
+assignment, so a search that took the old one keeps a consistent view while a
+writer works, and a search that starts after a write returns sees all of it.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -121,54 +128,59 @@ class ListStorage:
             raise ValueError(f"`ids` must be new; id {uniq[present][0]} is already in the index")
         return new
 
-    # ------------------------------------------------------------------ writing
-    def append(self, new: dict[str, np.ndarray], ids: np.ndarray, attrs: dict[str, np.ndarray],
-               lists: np.ndarray) -> None:
-        """Merge new rows in, keeping rows grouped by list (stable: old rows first within a list)."""
+    # ------------------------------------------------------------------ writing (each returns a new storage)
+    def appended(self, new: dict[str, np.ndarray], ids: np.ndarray, attrs: dict[str, np.ndarray],
+                 lists: np.ndarray) -> ListStorage:
+        """With new rows merged in, keeping rows grouped by list (stable: old rows first within a list)."""
         if ids.shape[0] == 0:
-            return
+            return self
+        out = copy.copy(self)
         all_lists = np.concatenate([self.row_lists(), lists])
         order = np.argsort(all_lists, kind="stable")
 
         def merged(old: np.ndarray | None, add: np.ndarray) -> np.ndarray:
             return np.ascontiguousarray((add if old is None else np.concatenate([old, add]))[order])
 
-        self.data = {k: merged(self.data.get(k), v) for k, v in new.items()}
-        self.attrs = {k: merged(self.attrs.get(k), v) for k, v in attrs.items()}
-        self.next_id = max(self.next_id, int(ids.max()) + 1)
-        self.ids = merged(self.ids, ids)
-        self.deleted = merged(self.deleted, np.zeros(ids.shape[0], bool))
-        self.offsets = np.searchsorted(all_lists[order], np.arange(self.nlist + 1)).astype(np.int64)
-        self._changed()
+        out.data = {k: merged(self.data.get(k), v) for k, v in new.items()}
+        out.attrs = {k: merged(self.attrs.get(k), v) for k, v in attrs.items()}
+        out.next_id = max(self.next_id, int(ids.max()) + 1)
+        out.ids = merged(self.ids, ids)
+        out.deleted = merged(self.deleted, np.zeros(ids.shape[0], bool))
+        out.offsets = np.searchsorted(all_lists[order], np.arange(self.nlist + 1)).astype(np.int64)
+        out._changed()
+        return out
 
-    def remove(self, ids: Any) -> int:
-        """Remove rows by id (unknown ids raise ValueError); compacts past 25 % removed. Returns the count."""
+    def removed(self, ids: Any) -> tuple[ListStorage, int]:
+        """Without the rows of ``ids`` (unknown ids raise ValueError), compacted past 25 % removed; and the count."""
         arr = np.asarray(ids).reshape(-1)
         if arr.dtype.kind not in "iu":
             raise ValueError(f"`ids` must be integers; got dtype {arr.dtype}")
         arr = np.unique(arr.astype(np.int64))
         rows = self.lookup(arr)
-        self.deleted = self.deleted.copy() if not self.deleted.flags.writeable else self.deleted
-        self.deleted[rows] = True
-        self.n_deleted += rows.shape[0]
-        self._changed()
-        if self.n_deleted > 0.25 * self.n_rows:
-            self.compact()
-        return int(rows.shape[0])
+        out = copy.copy(self)
+        out.deleted = self.deleted.copy()
+        out.deleted[rows] = True
+        out.n_deleted = self.n_deleted + rows.shape[0]
+        out._changed()
+        if out.n_deleted > 0.25 * out.n_rows:
+            out = out.compacted()
+        return out, int(rows.shape[0])
 
-    def compact(self) -> None:
-        """Drop removed rows from the arrays."""
+    def compacted(self) -> ListStorage:
+        """Without the removed rows in the arrays."""
         if not self.n_deleted:
-            return
+            return self
         keep = ~self.deleted
         lists = self.row_lists()[keep]
-        self.data = {k: np.ascontiguousarray(v[keep]) for k, v in self.data.items()}
-        self.attrs = {k: v[keep] for k, v in self.attrs.items()}
-        self.ids = self.ids[keep]
-        self.deleted = np.zeros(self.ids.shape[0], bool)
-        self.n_deleted = 0
-        self.offsets = np.searchsorted(lists, np.arange(self.nlist + 1)).astype(np.int64)
-        self._changed()
+        out = copy.copy(self)
+        out.data = {k: np.ascontiguousarray(v[keep]) for k, v in self.data.items()}
+        out.attrs = {k: v[keep] for k, v in self.attrs.items()}
+        out.ids = self.ids[keep]
+        out.deleted = np.zeros(out.ids.shape[0], bool)
+        out.n_deleted = 0
+        out.offsets = np.searchsorted(lists, np.arange(self.nlist + 1)).astype(np.int64)
+        out._changed()
+        return out
 
     def _changed(self) -> None:
         live = np.flatnonzero(~self.deleted)
@@ -179,7 +191,7 @@ class ListStorage:
 
     # ------------------------------------------------------------------ file arrays
     def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays of the index file (call ``compact`` first)."""
+        """The arrays of the index file (of a compacted storage)."""
         out = {f"data.{k}": v for k, v in self.data.items()}
         out.update({f"attr.{k}": v for k, v in self.attrs.items()})
         out.update(ids=self.ids, offsets=self.offsets)
