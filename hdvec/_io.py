@@ -172,5 +172,14 @@ def encode_keys(keys: list[Any]) -> list[list[Any]]:
 
 
 def decode_keys(items: list[list[Any]]) -> list[Any]:
-    decoders = {"s": str, "i": int, "b": bytes.fromhex}
-    return [decoders[t](v) for t, v in items]
+    """Keys written by ``encode_keys``; ValueError for anything else."""
+    if not isinstance(items, list):
+        raise ValueError(f"expected a list of [type, value] pairs; got {type(items).__name__}")
+    decoders = {"s": (str, str), "i": (int, int), "b": (str, bytes.fromhex)}
+    out = []
+    for item in items:
+        if not (isinstance(item, list) and len(item) == 2 and item[0] in decoders
+                and isinstance(item[1], decoders[item[0]][0]) and not isinstance(item[1], bool)):
+            raise ValueError(f"expected a [type, value] pair; got {item!r}")
+        out.append(decoders[item[0]][1](item[1]))
+    return out

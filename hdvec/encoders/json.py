@@ -82,6 +82,16 @@ def parse_path(path: str | Sequence[str | int]) -> tuple:
     raise TypeError(f"`path` must be a str like 'a.b[0]' or a sequence of keys and positions; got {type(path).__name__}")
 
 
+def _check_text(text: str, what: str, where: str) -> None:
+    """ValueError naming the path for a str that is not Unicode text (a lone surrogate, which
+    ``json.loads`` accepts from ``"\\ud800"`` escapes but no encoding can represent)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"JSON {what} at {where} holds a lone surrogate {text[exc.start]!r} at position "
+                         f"{exc.start}: not valid Unicode text") from None
+
+
 class _Leaves:
     """Flat arrays describing the leaves of a batch (filled by ``JSONEncoder._walk``)."""
 
@@ -255,6 +265,7 @@ class JSONEncoder(TransformerMixin):
                         if not isinstance(k, str):
                             raise ValueError(  # noqa: TRY004 - every bad JSON input is a ValueError naming its path
                                 f"JSON object keys must be str; got {type(k).__name__} key {k!r} at {where(at)}")
+                        _check_text(k, f"key {k!r} in the object", where(at))
                         stack.append((v, steps + (k,), at + (k,), w, depth + 1, k))
                 else:
                     ordered = self.arrays == "ordered"
@@ -265,6 +276,7 @@ class JSONEncoder(TransformerMixin):
             elif isinstance(value, (bool, np.bool_)):
                 self._atom_leaf(leaves, record, steps, weight, "#true" if value else "#false")
             elif isinstance(value, str):
+                _check_text(value, "string", where(at))
                 self._leaf(leaves, record, steps, weight, self._string_atoms(value))
             elif isinstance(value, numbers.Real):
                 try:

@@ -315,10 +315,29 @@ class ItemMemory:
         meta, arrays = read_arrays(path)
         if meta.get("kind") != "ItemMemory" or "vectors" not in arrays:
             raise FormatError(f"'{path}' does not hold an ItemMemory (kind={meta.get('kind')!r})")
-        mem = cls(model_from_config(meta["model"]), seed=int(meta["entropy"]))
-        keys = decode_keys(meta["keys"])
         vectors = arrays["vectors"]
+        config, entropy, items = meta.get("model"), meta.get("entropy"), meta.get("keys")
+        # everything is checked against the arrays before a model of the file's dim is built
+        dim = config.get("dim") if isinstance(config, dict) else None
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise FormatError(f"'{path}' is corrupted: header field 'model.dim' must be an int >= 1; got {dim!r}")
+        width = -(-dim // 64) if config.get("model") == "BSC" else dim
+        if vectors.ndim != 2 or vectors.shape[1] != width:
+            raise FormatError(f"'{path}' is corrupted: array 'vectors' must have {width} columns for "
+                              f"model.dim={dim}; got shape {vectors.shape}")
+        if isinstance(entropy, bool) or not isinstance(entropy, int) or entropy < 0:
+            raise FormatError(f"'{path}' is corrupted: header field 'entropy' must be an int >= 0; got {entropy!r}")
+        try:
+            keys = decode_keys(items)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FormatError(f"'{path}' is corrupted: header field 'keys' is not a list of keys ({exc})") from None
         if len(keys) != vectors.shape[0]:
             raise FormatError(f"'{path}' is corrupted: {len(keys)} keys but {vectors.shape[0]} vectors")
-        mem.add(keys, vectors)
+        if len(set(keys)) != len(keys):
+            raise FormatError(f"'{path}' is corrupted: header field 'keys' holds a key twice")
+        try:
+            mem = cls(model_from_config(config), seed=entropy)
+            mem.add(keys, vectors)
+        except (TypeError, ValueError) as exc:
+            raise FormatError(f"'{path}' is corrupted: header field 'model' or array 'vectors' ({exc})") from None
         return mem

@@ -14,9 +14,7 @@ Needs ``pip install hdvec[distributed]`` (Dask distributed).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +23,12 @@ import numpy as np
 from .._io import FormatError
 from .._validation import Seed, check_dim, check_k
 from ..hdc.search import empty_results, shape_results
+from . import manifest
 from .filters import mask_to_ids
 from .ivf_index import Index
 from .spec import IndexSpec
 
-MANIFEST = "manifest.json"
-MANIFEST_KIND = "hdvec.ShardedIndex"
-MANIFEST_VERSION = 1
-LAYOUTS = ("cell", "round-robin")
+LAYOUTS = manifest.LAYOUTS
 _BLOCK = 65536  # rows per routing task for NumPy input
 
 
@@ -435,18 +431,11 @@ class ShardedIndex:
         self.template.save(root / "template.hdvec")
         saved = self.client.gather([self.client.submit(_shard_save, shard, p, pure=False)
                                     for shard, p in zip(self._shards, paths)])
-        manifest = {"kind": MANIFEST_KIND, "version": MANIFEST_VERSION, "dim": self.dim, "metric": self.metric,
-                    "spec": str(self.spec), "n_shards": self.n_shards, "layout": self.layout,
-                    "next_id": self._next_id, "owner": self._owner.tolist(), "template_sha256":
-                    _sha256(str(root / "template.hdvec")),
-                    "shards": [{"file": Path(p).name, "count": int(c), "sha256": h}
-                               for p, (c, h) in zip(paths, saved)]}
-        fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
-        with os.fdopen(fd, "w") as f:
-            json.dump(manifest, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, root / MANIFEST)
+        manifest.write(root, {
+            "dim": self.dim, "metric": self.metric, "spec": str(self.spec), "n_shards": self.n_shards,
+            "layout": self.layout, "next_id": self._next_id, "owner": self._owner.tolist(),
+            "template_sha256": _sha256(str(root / "template.hdvec")),
+            "shards": [{"file": Path(p).name, "count": int(c), "sha256": h} for p, (c, h) in zip(paths, saved)]})
         self._counts = np.array([c for c, _ in saved], np.int64)
         self._files = [(p, h) for p, (_, h) in zip(paths, saved)]
 
@@ -457,29 +446,22 @@ class ShardedIndex:
         A missing or damaged shard file raises (FileNotFoundError / FormatError naming the file).
         """
         root = Path(directory).resolve()
-        try:
-            manifest = json.loads((root / MANIFEST).read_text())
-        except FileNotFoundError:
-            raise FileNotFoundError(f"'{root / MANIFEST}' is missing: not a saved ShardedIndex") from None
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"'{root / MANIFEST}' is corrupted: {exc}") from None
-        if manifest.get("kind") != MANIFEST_KIND:
-            raise FormatError(f"'{root / MANIFEST}' does not describe a ShardedIndex")
-        if manifest.get("version", 0) > MANIFEST_VERSION:
-            raise FormatError(f"'{root / MANIFEST}' has format version {manifest['version']}; this hdvec reads "
-                              f"up to {MANIFEST_VERSION}: upgrade hdvec")
+        doc = manifest.read(root)  # checksum and every field, before anything is loaded
         tpath = root / "template.hdvec"
         if not tpath.is_file():
             raise FileNotFoundError(f"'{tpath}' is missing")
-        if _sha256(str(tpath)) != manifest["template_sha256"]:
+        if _sha256(str(tpath)) != doc["template_sha256"]:
             raise FormatError(f"'{tpath}' is damaged: its sha256 does not match the manifest")
         template = Index.load(tpath)
+        if (doc["layout"] == "cell" and template.spec.nlist) and len(doc["owner"]) != template.nlist:
+            raise FormatError(f"'{root / manifest.MANIFEST}' is corrupted: field 'owner' must name a shard for each "
+                              f"of the {template.nlist} IVF cells; got {len(doc['owner'])}")
         out = cls(template.dim, metric=template.metric, spec=template.spec,
-                  seed=template.seed, n_shards=int(manifest["n_shards"]), client=client, layout=manifest["layout"])
+                  seed=template.seed, n_shards=doc["n_shards"], client=client, layout=doc["layout"])
         out.template = template
-        out._owner = np.asarray(manifest["owner"], np.int64)
-        out._next_id = int(manifest["next_id"])
-        shards = manifest["shards"]
+        out._owner = np.asarray(doc["owner"], np.int64)
+        out._next_id = doc["next_id"]
+        shards = doc["shards"]
         for sh in shards:
             if not (root / sh["file"]).is_file():
                 raise FileNotFoundError(f"shard file '{root / sh['file']}' is missing")

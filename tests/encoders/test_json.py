@@ -222,3 +222,17 @@ def test_a_record_encodes_to_the_same_bytes_alone_or_in_any_batch():
     for i in (39, 0, 17):
         assert fresh.encode(records[i]).tobytes() == batch[i].tobytes()
     assert JSONEncoder(256, seed=0).encode_batch(records[5:9]).tobytes() == batch[5:9].tobytes()
+
+
+def test_lone_surrogates_raise_value_error_naming_the_path():
+    """``json.loads('"\\ud800"')`` gives a str no encoding can represent: a ValueError names where it is."""
+    import json
+
+    from hdvec.encoders import JSONEncoder
+
+    enc = JSONEncoder(256, seed=0)
+    record = json.loads('{"a": {"s": "x\\ud800"}, "b": ["ok", "\\udc00"]}')
+    with pytest.raises(ValueError, match=r"JSON string at \$\.[ab].* holds a lone surrogate"):
+        enc.encode(record)
+    with pytest.raises(ValueError, match=r"JSON key '\\ud800' in the object at \$\.a holds a lone surrogate"):
+        enc.encode({"a": {"\ud800": 1}})

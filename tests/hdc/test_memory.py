@@ -152,3 +152,35 @@ def test_cleanup_is_safe_from_several_threads(model):
     for j, (d, i) in enumerate(results):
         np.testing.assert_array_equal(i, expected[j % 4][1])
         np.testing.assert_array_equal(d, expected[j % 4][0])
+
+
+def _rewritten(tmp_path, change):
+    from hdvec._io import read_arrays, write_arrays
+
+    m = hdc.BSC(128, seed=0)
+    mem = hdc.ItemMemory(m)
+    mem.add(["a", "b", 7])
+    path = tmp_path / "mem.hdvec"
+    mem.save(path)
+    meta, arrays = read_arrays(path)
+    change(meta, arrays)
+    write_arrays(path, meta, arrays)  # valid checksums: only the contents are wrong
+    return path
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda m, a: m["model"].__setitem__("dim", 10**12), "model.dim"),  # would ask for terabytes
+    (lambda m, a: m["model"].__setitem__("dim", "128"), "model.dim"),
+    (lambda m, a: m.__setitem__("entropy", -1), "entropy"),
+    (lambda m, a: m.__setitem__("keys", [["s", "a"], ["x", 1], ["i", 7]]), "keys"),
+    (lambda m, a: m.__setitem__("keys", [["s", "a"], ["s", "a"], ["i", 7]]), "'keys' holds a key twice"),
+    (lambda m, a: m.__setitem__("keys", m["keys"][:2]), "2 keys but 3 vectors"),
+    (lambda m, a: a.__setitem__("vectors", a["vectors"].astype(np.int64)), "model' or array 'vectors"),
+    (lambda m, a: m["model"].__setitem__("model", "XYZ"), "model"),
+])
+def test_item_memory_files_with_impossible_contents_raise_format_error(tmp_path, change, field):
+    from hdvec._io import FormatError
+
+    path = _rewritten(tmp_path, change)
+    with pytest.raises(FormatError, match=f"'{path}' is corrupted: .*{field}"):
+        hdc.ItemMemory.load(path)

@@ -217,3 +217,34 @@ def test_no_client_and_bad_arguments(client, monkeypatch):
         sh.add(XB)
     with pytest.raises(ValueError, match="empty and untrained"):
         sh.search(XQ, 3)
+
+
+def _resealed(doc):
+    """The manifest with its checksum recomputed, as a tool that knows the format could write it."""
+    from hdvec.index import manifest
+
+    body = {k: v for k, v in doc.items() if k != "sha256"}
+    return {**body, "sha256": manifest._digest(body)}
+
+
+@pytest.mark.parametrize("change, field, reseal", [
+    (lambda d: d["owner"].__setitem__(0, 1 - d["owner"][0]), "sha256", False),  # one digit: no longer silent
+    (lambda d: d["owner"].__setitem__(0, 7), "owner", True),
+    (lambda d: d.__setitem__("owner", d["owner"][:3]), "owner", True),
+    (lambda d: d["shards"][0].__setitem__("file", "../escape.hdvec"), r"shards\[0\].file", True),
+    (lambda d: d["shards"][1].__setitem__("file", "/etc/passwd"), r"shards\[1\].file", True),
+    (lambda d: d.__setitem__("n_shards", "2"), "n_shards", True),
+    (lambda d: d.__setitem__("layout", "diagonal"), "layout", True),
+    (lambda d: d["shards"][0].__setitem__("count", -1), r"shards\[0\].count", True),
+])
+def test_a_changed_manifest_raises_format_error_naming_the_field(client, tmp_path, change, field, reseal):
+    import json
+
+    _, sh = _pair(client, "IVF8,Flat")
+    sh.save(tmp_path / "idx")
+    path = tmp_path / "idx" / "manifest.json"
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(_resealed(doc) if reseal else doc))
+    with pytest.raises(FormatError, match=f"manifest.json' is corrupted: field '{field}'"):
+        ShardedIndex.load(tmp_path / "idx", client=client)
