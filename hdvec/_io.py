@@ -100,6 +100,39 @@ def write_arrays(path: str | os.PathLike, meta: dict, arrays: dict[str, np.ndarr
         pass
 
 
+def _entry(path: Path, j: int, e: Any, size: int) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Validated (dtype, shape, nbytes) of header entry ``j``; FormatError naming the file and the field."""
+    def bad(field: str) -> FormatError:
+        return FormatError(f"'{path}' is corrupted: header field 'arrays[{j}].{field}' is invalid")
+
+    if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+        raise bad("name")
+    try:
+        dtype = np.dtype(e.get("dtype"))
+    except (TypeError, ValueError):
+        raise bad("dtype") from None
+    if dtype.name not in _DTYPES or not isinstance(e.get("dtype"), str):
+        raise FormatError(f"'{path}' is corrupted: array {e['name']!r} has dtype {dtype}")
+    shape = e.get("shape")
+    if not isinstance(shape, list) or len(shape) > 32 or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**62 for s in shape):
+        raise bad("shape")
+    for field in ("nbytes", "offset"):
+        v = e.get(field)
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= size:
+            raise bad(field)
+    if not isinstance(e.get("sha256"), str):
+        raise bad("sha256")
+    nbytes = dtype.itemsize
+    for s in shape:
+        nbytes *= s  # Python ints: no overflow; bounded by the file size just below
+        if nbytes > size:
+            break
+    if nbytes != e["nbytes"] or e["offset"] % ALIGN or e["offset"] + nbytes > size:
+        raise FormatError(f"'{path}' is truncated or corrupted: array {e['name']!r} does not fit the file")
+    return dtype, tuple(shape), nbytes
+
+
 def read_arrays(path: str | os.PathLike, *, mmap: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
     """Read a file written by ``write_arrays``: ``(meta, arrays)``.
 
@@ -107,6 +140,8 @@ def read_arrays(path: str | os.PathLike, *, mmap: bool = False) -> tuple[dict, d
     ``FileNotFoundError`` or ``FormatError`` (a ValueError) naming the file.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a directory, not an hdvec file")
     if not path.is_file():
         raise FileNotFoundError(f"no such hdvec file: '{path}'")
     size = path.stat().st_size
@@ -129,17 +164,13 @@ def read_arrays(path: str | os.PathLike, *, mmap: bool = False) -> tuple[dict, d
         try:
             doc = json.loads(header.decode("utf-8"))
             meta, entries = doc["meta"], doc["arrays"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FormatError(f"'{path}' is corrupted: unreadable header ({exc})") from None
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise FormatError(f"'{path}' is corrupted: unreadable header ({type(exc).__name__}: {exc})") from None
+        if not isinstance(meta, dict) or not isinstance(entries, list):
+            raise FormatError(f"'{path}' is corrupted: header fields 'meta' / 'arrays' must be an object and a list")
         arrays: dict[str, np.ndarray] = {}
-        for e in entries:
-            dtype = np.dtype(e["dtype"])
-            if dtype.name not in _DTYPES:
-                raise FormatError(f"'{path}' is corrupted: array {e['name']!r} has dtype {dtype}")
-            shape = tuple(int(s) for s in e["shape"])
-            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            if nbytes != e["nbytes"] or e["offset"] % ALIGN or e["offset"] + nbytes > size:
-                raise FormatError(f"'{path}' is truncated or corrupted: array {e['name']!r} does not fit the file")
+        for j, e in enumerate(entries):
+            dtype, shape, nbytes = _entry(path, j, e, size)
             if mmap and nbytes:
                 arr = np.memmap(path, dtype=dtype, mode="r", offset=e["offset"], shape=shape)
                 data = _raw(arr)
