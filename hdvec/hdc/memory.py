@@ -141,7 +141,7 @@ class ItemMemory:
             if vectors.dtype != self._data.dtype:
                 raise TypeError(f"`vectors` must have dtype {self._data.dtype}; got {vectors.dtype}")
         rows = np.empty(len(keys), np.int64)
-        self._grow(len(keys))
+        self._grow(len({k for k in keys if k not in self._rows}))  # room for the distinct new keys only
         first_new = len(self.keys)
         for j, key in enumerate(keys):
             row = self._rows.get(key)

@@ -184,3 +184,10 @@ def test_item_memory_files_with_impossible_contents_raise_format_error(tmp_path,
     path = _rewritten(tmp_path, change)
     with pytest.raises(FormatError, match=f"'{path}' is corrupted: .*{field}"):
         hdc.ItemMemory.load(path)
+
+
+def test_repeated_keys_reserve_one_row_each():
+    """A batch repeating one new key a million times reserves rows for one key, not a million."""
+    mem = hdc.ItemMemory(hdc.MAP(10_000, seed=0))
+    rows = mem.add(["a"] * 1_000_000 + ["b"])
+    assert len(mem) == 2 and mem._data.shape[0] <= 16 and rows[0] == rows[999_999] == 0 and rows[-1] == 1
