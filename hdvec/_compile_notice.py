@@ -5,7 +5,7 @@ installation (seconds each) and cached on disk (``__pycache__``, or
 ``NUMBA_CACHE_DIR``), so later processes load them in milliseconds. The first
 compilation of an hdvec kernel in a process logs one INFO record on the
 ``hdvec`` logger and, in an interactive session (a terminal, IPython or
-Jupyter), prints the same line on stderr.
+Jupyter) whose logging would not show it, writes the same record to stderr.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import threading
 from numba.core import event
 
 log = logging.getLogger("hdvec")
+_CONSOLE = logging.StreamHandler(sys.stderr)  # the interactive notice, when logging would not show it
 MESSAGE = ("hdvec: compiling Numba kernels on first use (seconds each); they are cached on disk, "
            "so later runs start fast")
 
@@ -42,9 +43,10 @@ class _FirstCompile(event.Listener):
             if self.said:
                 return
             self.said = True
-        log.info(MESSAGE)
-        if _interactive():
-            print(MESSAGE, file=sys.stderr, flush=True)
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, MESSAGE, None, None)
+        log.handle(record)  # wherever the user's logging configuration sends it
+        if _interactive() and not log.isEnabledFor(logging.INFO):  # not shown by that configuration
+            _CONSOLE.handle(record)
 
     def on_end(self, ev: event.Event) -> None:
         pass

@@ -19,3 +19,16 @@ def progress_bar(total: int, desc: str, unit: str, progress: bool | None, min_to
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, disable=None if progress is None else False)
+
+
+def progress_step(bar: Any, on: bool = True) -> None:
+    """One more item done on ``bar`` (None: no bar) when ``on``."""
+    if bar is not None and on:
+        bar.update(1)
+
+
+def progress_close(bar: Any, total: int) -> None:
+    """Fill ``bar`` to ``total`` and close it (None: no bar)."""
+    if bar is not None:
+        bar.update(total - bar.n)
+        bar.close()

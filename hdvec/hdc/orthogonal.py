@@ -26,7 +26,7 @@ import numpy as np
 
 from .._backend import is_torch
 from .._validation import Seed, stable_hash
-from . import _kernels as K
+from . import _mbat_kernels as MK
 from .dense import DenseModel, gaussian
 
 DENSE_MAX_DIM = 1024
@@ -276,7 +276,7 @@ class MBAT(DenseModel):
         if f.matrix is not None:
             return x @ (f.matrix if f.transpose else f.matrix.T)
         out = np.empty((x.shape[0], self.dim), np.float32)
-        K.structured_apply(
+        MK.structured_apply(
             np.ascontiguousarray(x, dtype=np.float32), f.signs, f.perms, self.starts, self.sizes, f.transpose, out
         )
         return out.astype(np.float64)
@@ -291,7 +291,7 @@ class MBAT(DenseModel):
         if len(role.factors) == 1 and role.factors[0].matrix is None:
             f = role.factors[0]
             out = np.empty_like(v)
-            K.structured_apply(v, f.signs, f.perms, self.starts, self.sizes, f.transpose, out)
+            MK.structured_apply(v, f.signs, f.perms, self.starts, self.sizes, f.transpose, out)
             return out.reshape(lead + (self.dim,))
         w = v.astype(np.float64)
         for f in reversed(role.factors):

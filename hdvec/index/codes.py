@@ -52,7 +52,6 @@ from typing import Any
 import numpy as np
 
 from .._validation import Seed, as_rng, check_dim, check_finite
-from . import _kernels as K
 
 LVQ_BITS = (4, 8)
 RESIDUAL_BITS = (8,)
@@ -87,7 +86,7 @@ def _check_metric(metric: Any) -> bool:
     return metric == "ip"
 
 
-def _lvq_bits(codes: dict[str, np.ndarray], d: int) -> int:
+def lvq_bits(codes: dict[str, np.ndarray], d: int) -> int:
     c = codes["codes"]
     if c.ndim != 2 or c.dtype != np.uint8:
         raise ValueError(f"`codes['codes']` must be a 2-D uint8 array; got {c.dtype} {c.shape}")
@@ -234,7 +233,7 @@ def lvq_decode(codes: dict[str, np.ndarray], d: int, level: int = 1) -> np.ndarr
     ``{codes: (n, w), ...} -> (n, d)``
     """
     d = check_dim(d, "d")
-    bits = _lvq_bits(codes, d)
+    bits = lvq_bits(codes, d)
     level = _level(codes, level)
     c = codes["codes"] if bits == 8 else _unpack4(codes["codes"], d)
     lo = np.asarray(codes["lo"], np.float32)
@@ -423,79 +422,3 @@ def rabitq_decode_rows(codes: dict[str, np.ndarray], rows: Any, rotation: Any, d
     """``rabitq_decode`` of the rows ``rows`` only."""
     rows = np.asarray(rows, np.int64)
     return rabitq_decode({key: np.asarray(v)[rows] for key, v in codes.items()}, rotation, d)
-
-
-# ---------------------------------------------------------------- kernel entry points for the index
-
-
-def _by_rows(nq: int) -> tuple[bool, int]:
-    """Few queries (fewer than two a thread) are scanned in parallel over rows instead."""
-    threads = K.num_threads()
-    return nq < 2 * threads, threads
-
-
-def _scan_inputs(queries, probes, list_offsets, allowed):
-    return (np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(probes, np.int64),
-            np.ascontiguousarray(list_offsets, np.int64), np.ascontiguousarray(allowed, bool))
-
-
-def _scan_lvq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, codes: dict[str, np.ndarray], bits: int,
-         metric_ip: bool, allowed: np.ndarray, out_dist: np.ndarray, out_rows: np.ndarray) -> None:
-    """LVQ scan into out_dist / out_rows (nq, kk): ``scan_lvq``, or ``scan_lvq_rows`` for few queries.
-
-    queries (nq, d) centred; probes (nq, nprobe) list ids in range or -1;
-    list_offsets (nlist + 1,); allowed (n,) bool or empty; kk = ``out_dist.shape[1]``.
-    The caller guarantees the list ids are in range (the kernels do not check).
-    """
-    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
-    kk = out_dist.shape[1]
-    args = (queries, probes, list_offsets, codes["codes"], codes["lo"], codes["delta"], codes["sqnorm"], int(bits),
-            bool(metric_ip), allowed, kk, out_dist, out_rows)
-    by_rows, threads = _by_rows(queries.shape[0])
-    if by_rows:
-        K.scan_lvq_rows(*args, threads)
-    else:
-        K.scan_lvq(*args)
-
-
-def _scan_rabitq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray,
-                      codes: dict[str, np.ndarray], rotation: np.ndarray, metric_ip: bool, allowed: np.ndarray,
-                      out_dist: np.ndarray, out_rows: np.ndarray) -> None:
-    """RaBitQ scan of centred (unrotated) queries (nq, d): rotates them, then ``scan_rabitq`` (or its rows variant)."""
-    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
-    qr = rabitq_query(queries, rotation)
-    kk = out_dist.shape[1]
-    args = (qr, probes, list_offsets, codes["words"], codes["norm"], codes["ip"], bool(metric_ip), allowed, kk,
-            out_dist, out_rows)
-    by_rows, threads = _by_rows(qr.shape[0])
-    if by_rows:
-        K.scan_rabitq_rows(*args, threads)
-    else:
-        K.scan_rabitq(*args)
-
-
-def _rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.ndarray], metric_ip: bool,
-                  k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored with the level-2 LVQ reconstruction."""
-    queries = np.ascontiguousarray(queries, np.float32)
-    nq, d = queries.shape
-    bits = _lvq_bits(codes, d)
-    out_d = np.empty((nq, k), np.float32)
-    out_r = np.empty((nq, k), np.int64)
-    K.rerank_lvq2(queries, np.ascontiguousarray(rows, np.int64), codes["codes"], codes["res_codes"], codes["lo"],
-                  codes["delta"], bits, bool(metric_ip), k, out_d, out_r)
-    return out_d, out_r
-
-
-def _rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, metric_ip: bool,
-                k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored exactly with float32 ``vectors`` (n, d).
-
-    ``vectors`` may be a read-only ``np.memmap``.
-    """
-    nq = queries.shape[0]
-    out_d = np.empty((nq, k), np.float32)
-    out_r = np.empty((nq, k), np.int64)
-    K.rerank_exact(np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(rows, np.int64), vectors,
-                   bool(metric_ip), k, out_d, out_r)
-    return out_d, out_r

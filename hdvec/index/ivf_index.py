@@ -23,12 +23,11 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch
-from .._io import FormatError, read_arrays, write_arrays
-from .._progress import progress_bar
+from .._progress import progress_bar, progress_close, progress_step
 from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
 from ..hdc.search import empty_results, shape_results
 from . import codes as C
-from . import file_checks
+from . import index_file
 from . import scan as S
 from ._kernels import serial
 from .calibration import calibrated_nprobe
@@ -39,10 +38,8 @@ from .projection import fit_pca, project, random_rotation
 from .spec import IndexSpec, default_spec, parse_spec
 from .storage import ListStorage
 
-FORMAT = "hdvec.Index"
 log = logging.getLogger(__name__)
 
-SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
 EXACT_FILTER_ROWS = 20_000  # a filter allowing at most this many rows is answered by an exact scan of them
 _CHUNK = 65536  # rows encoded per step in add
 
@@ -211,22 +208,22 @@ class Index:
             if spec.nlist:
                 self.partition = Partition.train(x, spec.nlist, rng)
             self.trained = True
-            _close(bar, stages)
+            progress_close(bar, stages)
             return self
         self.mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
-        _step(bar)
+        progress_step(bar)
         if spec.reduction == "pca":
             self.matrix = fit_pca(x - self.mean, spec.reduced_dim, rng)
         elif spec.reduction == "rotation":
             self.matrix = random_rotation(self.dim, rng)
-        _step(bar, spec.reduction is not None)
+        progress_step(bar, spec.reduction is not None)
         work = project(x, self.mean, self.matrix)
         if spec.nlist:
             self.partition = Partition.train(work, spec.nlist, rng)
-        _step(bar, spec.nlist is not None)
+        progress_step(bar, spec.nlist is not None)
         if spec.codes == "rabitq":
             self.rotation = C.rabitq_rotation(work.shape[1], rng)
-        _close(bar, stages)
+        progress_close(bar, stages)
         self.trained = True
         log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
         return self
@@ -424,12 +421,12 @@ class Index:
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
         if device is None and is_torch(q) and q.device.type != "cpu":
             device = q.device  # tensors on an accelerator: search there, answer there
-        d, rows = self._search_lists(st, qv, k, nprobe, allowed, device)
+        d, rows = S.search_probed(self, st, qv, k, nprobe, allowed, device)
         if filter is not None and nprobe < self.nlist:
             # the probed lists may hold fewer than k allowed rows: scan every list for those queries
             short = np.flatnonzero(rows[:, min(k, n_ok) - 1] < 0)
             if short.shape[0]:
-                d[short], rows[short] = self._search_lists(st, qv[short], k, self.nlist, allowed, device)
+                d[short], rows[short] = S.search_probed(self, st, qv[short], k, self.nlist, allowed, device)
         return self._finish(st, qv, d, rows, single, q, device)
 
     def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[Any, Any]:
@@ -453,22 +450,9 @@ class Index:
         if not st.n_rows or not self.spec.nlist:
             return self.search(q, k)
         lists = S.unique_lists(lists)
-        with serial(self._search_work(st, qv.shape[0], lists.shape[1]) < SERIAL_WORK):
+        with serial(S.search_bytes(self, st, qv.shape[0], lists.shape[1]) < S.SERIAL_WORK):
             d, rows = S.search_lists(self, st, qv, k, lists.shape[1], st.allowed(), lists)
         return self._finish(st, qv, d, rows, single, q, None)
-
-    def _search_lists(self, st: ListStorage, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
-                      device: Any) -> tuple[np.ndarray, np.ndarray]:
-        if device is not None:
-            return S.search_torch(self, st, qv, k, nprobe, allowed, device)
-        with serial(self._search_work(st, qv.shape[0], nprobe) < SERIAL_WORK):
-            return S.search_lists(self, st, qv, k, nprobe, allowed)
-
-    def _search_work(self, st: ListStorage, nq: int, nprobe: int) -> float:
-        """Rough bytes touched by a search: centroids plus the probed share of the rows."""
-        share = min(1.0, nprobe / self.nlist) if self.spec.nlist else 1.0
-        cents = 0 if self.partition is None else self.partition.centroids.nbytes
-        return nq * (cents + share * st.n_rows * st.row_bytes())
 
     def device_arrays(self, st: ListStorage, device: Any) -> dict[str, Any]:
         """The per-row arrays of the snapshot ``st`` as torch tensors on ``device`` (cached for the newest)."""
@@ -513,51 +497,14 @@ class Index:
         """Write the index atomically to one self-describing file (checksummed, no pickle)."""
         with self._write_lock:
             self.storage = st = self.storage.compacted()
-        arrays = st.arrays()
-        for name in ("mean", "matrix", "rotation"):
-            if getattr(self, name) is not None:
-                arrays[name] = getattr(self, name)
-        if self.partition is not None:
-            arrays["centroids"] = self.partition.centroids
-        meta = {"kind": FORMAT, "dim": self.dim, "metric": self.metric, "spec": None if self.spec is None else
-                str(self.spec), "nprobe": self._nprobe, "seed": self.seed, "trained": self.trained,
-                "n": st.n_rows, "next_id": st.next_id}
-        write_arrays(path, meta, arrays)
+        index_file.write(self, st, path, self._nprobe)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, mmap: bool = False) -> Index:
         """Read an index written by ``save``; ``mmap=True`` maps the arrays read-only.
 
-        Checks the checksums, then the structure (``hdvec.index.file_checks``):
+        Checks the checksums, then the structure (``hdvec.index.index_file``):
         a file describing an impossible index raises ``FormatError`` naming the
         file and the field, before any kernel reads it.
         """
-        meta, arrays = read_arrays(path, mmap=mmap)
-        if meta.get("kind") != FORMAT:
-            raise FormatError(f"'{path}' does not hold an hdvec Index (kind={meta.get('kind')!r})")
-        h = file_checks.header(path, meta)
-        file_checks.arrays(path, h, arrays)  # every array a kernel will read: dtype, shape, consistency
-        try:
-            idx = cls(h["dim"], metric=h["metric"], spec=h["spec"], nprobe=h["nprobe"], seed=h["seed"])
-        except ValueError as exc:
-            raise FormatError(f"'{path}' is corrupted: header field 'spec' does not fit the index ({exc})") from None
-        idx.trained = h["trained"]
-        n, next_id = h["n"], h["next_id"]
-        for name in ("mean", "matrix", "rotation"):
-            setattr(idx, name, arrays.pop(name, None))
-        centroids = arrays.pop("centroids", None)
-        if centroids is not None:
-            idx.partition = Partition(centroids)
-        idx.storage = ListStorage.from_arrays(path, idx.nlist, n, next_id, arrays)
-        return idx
-
-
-def _step(bar: Any, on: bool = True) -> None:
-    if bar is not None and on:
-        bar.update(1)
-
-
-def _close(bar: Any, total: int) -> None:
-    if bar is not None:
-        bar.update(total - bar.n)
-        bar.close()
+        return index_file.read(cls, path, mmap=mmap)

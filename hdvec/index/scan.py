@@ -14,8 +14,12 @@ from typing import Any
 import numpy as np
 
 from ..hdc.search import dense_topk, empty_results, hamming_topk
+from . import _kernels as K
 from . import _list_kernels as L
 from . import codes as C
+from ._kernels import serial
+
+SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
 
 
 def shortlist(spec: Any, k: int) -> int:
@@ -46,14 +50,14 @@ def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     if spec.codes == "flat":
         L.scan_flat(work, probes, st.offsets, st.data["vectors"], st.data["sqnorm"], ip, allowed, out_d, out_r)
     elif spec.codes.startswith("lvq"):
-        C._scan_lvq(work, probes, st.offsets, st.codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
+        _scan_lvq(work, probes, st.offsets, st.codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
                     out_d, out_r)
     else:
-        C._scan_rabitq(work, probes, st.offsets, st.codes("rq_"), index.rotation, ip, allowed, out_d, out_r)
+        _scan_rabitq(work, probes, st.offsets, st.codes("rq_"), index.rotation, ip, allowed, out_d, out_r)
     if spec.rerank and spec.codes != "flat":
-        return C._rerank_full(index.full_query(qv), out_r, st.data["full"], ip, k)
+        return _rerank_full(index.full_query(qv), out_r, st.data["full"], ip, k)
     if spec.codes == "lvq4x8":
-        return C._rerank_level2(work, out_r, st.codes("lvq_"), ip, k)
+        return _rerank_level2(work, out_r, st.codes("lvq_"), ip, k)
     return out_d[:, :k], out_r[:, :k]
 
 
@@ -99,8 +103,100 @@ def search_torch(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     return d.cpu().numpy().astype(np.float32), r.cpu().numpy()
 
 
+def search_probed(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
+                  device: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The ``nprobe`` nearest lists of each query scanned: in torch on ``device``, else by the Numba kernels
+    (on one thread when the search is small)."""
+    if device is not None:
+        return search_torch(index, st, qv, k, nprobe, allowed, device)
+    with serial(search_bytes(index, st, qv.shape[0], nprobe) < SERIAL_WORK):
+        return search_lists(index, st, qv, k, nprobe, allowed)
+
+def search_bytes(index: Any, st: Any, nq: int, nprobe: int) -> float:
+    """Rough bytes touched by a search: centroids plus the probed share of the rows."""
+    share = min(1.0, nprobe / index.nlist) if index.spec.nlist else 1.0
+    cents = 0 if index.partition is None else index.partition.centroids.nbytes
+    return nq * (cents + share * st.n_rows * st.row_bytes())
+
+
 def unique_lists(lists: np.ndarray) -> np.ndarray:
     """Each row's list numbers with repeats replaced by -1 (a list scanned twice would report its rows twice)."""
     out = np.sort(lists, axis=1)
     out[:, 1:][out[:, 1:] == out[:, :-1]] = -1
     return out
+
+
+# ---------------------------------------------------------------- the code kernels' entry points
+
+
+def _by_rows(nq: int) -> tuple[bool, int]:
+    """Few queries (fewer than two a thread) are scanned in parallel over rows instead."""
+    threads = K.num_threads()
+    return nq < 2 * threads, threads
+
+
+def _scan_inputs(queries, probes, list_offsets, allowed):
+    return (np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(probes, np.int64),
+            np.ascontiguousarray(list_offsets, np.int64), np.ascontiguousarray(allowed, bool))
+
+
+def _scan_lvq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray, codes: dict[str, np.ndarray], bits: int,
+         metric_ip: bool, allowed: np.ndarray, out_dist: np.ndarray, out_rows: np.ndarray) -> None:
+    """LVQ scan into out_dist / out_rows (nq, kk): ``scan_lvq``, or ``scan_lvq_rows`` for few queries.
+
+    queries (nq, d) centred; probes (nq, nprobe) list ids in range or -1;
+    list_offsets (nlist + 1,); allowed (n,) bool or empty; kk = ``out_dist.shape[1]``.
+    The caller guarantees the list ids are in range (the kernels do not check).
+    """
+    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
+    kk = out_dist.shape[1]
+    args = (queries, probes, list_offsets, codes["codes"], codes["lo"], codes["delta"], codes["sqnorm"], int(bits),
+            bool(metric_ip), allowed, kk, out_dist, out_rows)
+    by_rows, threads = _by_rows(queries.shape[0])
+    if by_rows:
+        K.scan_lvq_rows(*args, threads)
+    else:
+        K.scan_lvq(*args)
+
+
+def _scan_rabitq(queries: np.ndarray, probes: np.ndarray, list_offsets: np.ndarray,
+                      codes: dict[str, np.ndarray], rotation: np.ndarray, metric_ip: bool, allowed: np.ndarray,
+                      out_dist: np.ndarray, out_rows: np.ndarray) -> None:
+    """RaBitQ scan of centred (unrotated) queries (nq, d): rotates them, then ``scan_rabitq`` (or its rows variant)."""
+    queries, probes, list_offsets, allowed = _scan_inputs(queries, probes, list_offsets, allowed)
+    qr = C.rabitq_query(queries, rotation)
+    kk = out_dist.shape[1]
+    args = (qr, probes, list_offsets, codes["words"], codes["norm"], codes["ip"], bool(metric_ip), allowed, kk,
+            out_dist, out_rows)
+    by_rows, threads = _by_rows(qr.shape[0])
+    if by_rows:
+        K.scan_rabitq_rows(*args, threads)
+    else:
+        K.scan_rabitq(*args)
+
+
+def _rerank_level2(queries: np.ndarray, rows: np.ndarray, codes: dict[str, np.ndarray], metric_ip: bool,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored with the level-2 LVQ reconstruction."""
+    queries = np.ascontiguousarray(queries, np.float32)
+    nq, d = queries.shape
+    bits = C.lvq_bits(codes, d)
+    out_d = np.empty((nq, k), np.float32)
+    out_r = np.empty((nq, k), np.int64)
+    K.rerank_lvq2(queries, np.ascontiguousarray(rows, np.int64), codes["codes"], codes["res_codes"], codes["lo"],
+                  codes["delta"], bits, bool(metric_ip), k, out_d, out_r)
+    return out_d, out_r
+
+
+def _rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, metric_ip: bool,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top k (distances, rows) of the shortlists ``rows`` (nq, kk) re-scored exactly with float32 ``vectors`` (n, d).
+
+    ``vectors`` may be a read-only ``np.memmap``.
+    """
+    nq = queries.shape[0]
+    out_d = np.empty((nq, k), np.float32)
+    out_r = np.empty((nq, k), np.int64)
+    K.rerank_exact(np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(rows, np.int64), vectors,
+                   bool(metric_ip), k, out_d, out_r)
+    return out_d, out_r

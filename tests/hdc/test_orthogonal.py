@@ -113,15 +113,15 @@ def test_mbat_bad_inputs():
 
 @pytest.mark.parametrize("dim,rounds", [(1000, 3), (2048, 1), (48, 2)])
 def test_tiled_structured_kernel_matches_row_kernel(dim, rounds):
-    from hdvec.hdc import _kernels as K
+    from hdvec.hdc import _mbat_kernels as MK
 
     m = hdc.MBAT(dim, seed=5, structured=True, rounds=rounds)
     f = m.role("r").factors[0]
     x = m.random(37)  # two full tiles and a partial one
     for transpose in (False, True):
         rows, tiles = np.empty_like(x), np.empty_like(x)
-        K.structured_apply_rows(x, f.signs, f.perms, m.starts, m.sizes, transpose, rows)
-        K.structured_apply_tiles(x, f.signs, f.perms, m.starts, m.sizes, transpose, tiles)
+        MK.structured_apply_rows(x, f.signs, f.perms, m.starts, m.sizes, transpose, rows)
+        MK.structured_apply_tiles(x, f.signs, f.perms, m.starts, m.sizes, transpose, tiles)
         np.testing.assert_allclose(tiles, rows, atol=2e-6)
     # batches (tiles) and single rows give the same binding, and unbind inverts it
     b = m.bind(x, m.role("r"))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from hdvec.index import _kernels as K
 from hdvec.index import codes as C
+from hdvec.index import scan as S
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -394,7 +395,7 @@ def test_rerank_lvq2_matches_numpy_sort(seed, n, d, bits, metric, nq, kk, k):
     codes = C.lvq_encode(x, bits, 8)
     rows = shortlists(nq, n, kk, rng)
     dist = C.lvq_distances(q, codes, metric, level=2).astype(np.float64)
-    out_d, out_r = C._rerank_level2(q, rows, codes, metric == "ip", k)
+    out_d, out_r = S._rerank_level2(q, rows, codes, metric == "ip", k)
     assert_topk(out_d, out_r, dist, [r[r >= 0] for r in rows], k)
 
 
@@ -407,7 +408,7 @@ def test_rerank_exact_matches_numpy_sort(seed, n, d, metric, nq, kk, k):
     rows = shortlists(nq, n, kk, rng)
     qd, xd = q.astype(np.float64), x.astype(np.float64)
     dist = -(qd @ xd.T) if metric == "ip" else ((qd[:, None] - xd[None]) ** 2).sum(-1)
-    out_d, out_r = C._rerank_full(q, rows, x, metric == "ip", k)
+    out_d, out_r = S._rerank_full(q, rows, x, metric == "ip", k)
     assert_topk(out_d, out_r, dist, [r[r >= 0] for r in rows], k, rtol=1e-5)
 
 
@@ -418,8 +419,8 @@ def test_rerank_exact_reads_a_read_only_memmap(tmp_path):
     mm = np.memmap(path, dtype=np.float32, mode="r", shape=x.shape)
     q = gaussian(8, 24, 5)
     rows = shortlists(8, 500, 50, np.random.default_rng(0))
-    d1, r1 = C._rerank_full(q, rows, mm, False, 10)
-    d2, r2 = C._rerank_full(q, rows, x, False, 10)
+    d1, r1 = S._rerank_full(q, rows, mm, False, 10)
+    d2, r2 = S._rerank_full(q, rows, x, False, 10)
     np.testing.assert_array_equal(r1, r2)
     np.testing.assert_array_equal(d1, d2)
     ro = {key: v.copy() for key, v in C.lvq_encode(x, 8).items()}
@@ -446,13 +447,13 @@ def test_index_entry_points_pick_either_kernel(nq):
     codes = C.lvq_encode(x, 4, 8)
     out_d = np.empty((nq, 30), np.float32)
     out_r = np.empty((nq, 30), np.int64)
-    C._scan_lvq(q, probes, offsets, codes, 4, False, allowed, out_d, out_r)
+    S._scan_lvq(q, probes, offsets, codes, 4, False, allowed, out_d, out_r)
     assert_topk(out_d, out_r, C.lvq_distances(q, codes, "l2").astype(np.float64), cands, 30)
-    d2, r2 = C._rerank_level2(q, out_r, codes, False, 10)
+    d2, r2 = S._rerank_level2(q, out_r, codes, False, 10)
     assert_topk(d2, r2, C.lvq_distances(q, codes, "l2", 2).astype(np.float64), [r[r >= 0] for r in out_r], 10)
     r = C.rabitq_rotation(48, 0)
     rq = C.rabitq_encode(x, r)
-    C._scan_rabitq(q, probes, offsets, rq, r, True, allowed, out_d, out_r)
+    S._scan_rabitq(q, probes, offsets, rq, r, True, allowed, out_d, out_r)
     assert_topk(out_d, out_r, C.rabitq_estimate(q, rq, r, "ip").astype(np.float64), cands, 30)
 
 

@@ -287,18 +287,18 @@ def test_concurrent_searches_agree():
 
 @pytest.mark.parametrize("spec", ["IVF16,LVQ8", "IVF16,LVQ4x8", "IVF16,Flat", "Flat", "IVF16,RaBitQ,Rerank"])
 def test_serial_and_parallel_searches_agree(spec, monkeypatch):
-    """Small searches run on one thread (ivf_index.SERIAL_WORK): same answers either way."""
+    """Small searches run on one thread (scan.SERIAL_WORK): same answers either way."""
     import numba
 
-    from hdvec.index import ivf_index
+    from hdvec.index import scan
 
     idx = Index(32, spec=spec, seed=0)
     idx.train(XB)
     idx.add(XB)
-    monkeypatch.setattr(ivf_index, "SERIAL_WORK", float("inf"))
+    monkeypatch.setattr(scan, "SERIAL_WORK", float("inf"))
     serial = [idx.search(XQ[:n], 10, nprobe=4) for n in (1, 3, 50)]
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # restored after the block
-    monkeypatch.setattr(ivf_index, "SERIAL_WORK", 0.0)
+    monkeypatch.setattr(scan, "SERIAL_WORK", 0.0)
     parallel = [idx.search(XQ[:n], 10, nprobe=4) for n in (1, 3, 50)]
     for (ds, i_s), (dp, i_p) in zip(serial, parallel):
         np.testing.assert_array_equal(i_s, i_p)

@@ -1,6 +1,8 @@
-"""Structural checks of an index file's header and arrays, before any kernel sees them.
+"""The ``Index`` file: what ``Index.save`` writes, and ``Index.load``'s reading and structural checks.
 
-A file can pass its checksums and still describe an impossible index (arrays
+One self-describing, checksummed file (``hdvec._io``): a JSON header (dim,
+metric, spec, nprobe, seed, counts) and the arrays (the ``ListStorage`` rows,
+mean, projection, centroids, RaBitQ rotation). A file can pass its checksums and still describe an impossible index (arrays
 written by another tool, or edited and re-checksummed). Numba kernels do not
 bounds-check, so ``Index.load`` checks every array it will hand to one:
 dtype and shape against the header and against each other, finite vectors,
@@ -14,10 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .._io import FormatError
+from .._io import FormatError, read_arrays, write_arrays
 from ..hdc.binary import tail_mask
 from .codes import padded_dim
+from .partition import Partition
 from .spec import IndexSpec, parse_spec
+from .storage import ListStorage
+
+FORMAT = "hdvec.Index"
 
 METRICS = ("l2", "ip", "cosine", "hamming")
 
@@ -26,7 +32,7 @@ def _fail(path: Any, field: str, what: str) -> FormatError:
     return FormatError(f"'{path}' is corrupted: {field} {what}")
 
 
-def header(path: Any, meta: dict) -> dict:
+def check_header(path: Any, meta: dict) -> dict:
     """The validated header fields: dim, metric, spec, nprobe, seed, trained, n, next_id."""
     def integer(name: str, minimum: int, optional: bool = False) -> int | None:
         v = meta.get(name)
@@ -68,8 +74,8 @@ def _check(path: Any, arrays: dict, name: str, dtype: Any, shape: tuple, require
         raise _fail(path, f"array {name!r}", "holds NaN or inf")
 
 
-def arrays(path: Any, h: dict, arrays: dict) -> None:
-    """Check every array of an index file against its header ``h`` (from ``header``) and each other."""
+def check_arrays(path: Any, h: dict, arrays: dict) -> None:
+    """Check every array of an index file against its header ``h`` (from ``check_header``) and each other."""
     dim, n, metric, spec = h["dim"], h["n"], h["metric"], h["spec"]
     spec = spec if spec is not None else IndexSpec("flat")
     nlist = spec.nlist or 1
@@ -119,3 +125,39 @@ def arrays(path: Any, h: dict, arrays: dict) -> None:
     for name, a in arrays.items():
         if name.startswith("attr.") and (a.shape != (n,) or a.dtype.kind not in "biuf"):
             raise _fail(path, f"array {name!r}", f"must be a numeric ({n},) column; got {a.dtype} {a.shape}")
+
+
+def write(index: Any, st: Any, path: Any, nprobe: int | None) -> None:
+    """Write ``index`` with its (compacted) rows ``st`` and its nprobe setting (None: the default) to ``path``."""
+    arrays = st.arrays()
+    for name in ("mean", "matrix", "rotation"):
+        if getattr(index, name) is not None:
+            arrays[name] = getattr(index, name)
+    if index.partition is not None:
+        arrays["centroids"] = index.partition.centroids
+    meta = {"kind": FORMAT, "dim": index.dim, "metric": index.metric, "spec": None if index.spec is None else
+            str(index.spec), "nprobe": nprobe, "seed": index.seed, "trained": index.trained,
+            "n": st.n_rows, "next_id": st.next_id}
+    write_arrays(path, meta, arrays)
+
+
+def read(cls: Any, path: Any, mmap: bool = False) -> Any:
+    """An ``Index`` (``cls``) read from ``path``: checksums, then every structural check, then the object."""
+    meta, arrays = read_arrays(path, mmap=mmap)
+    if meta.get("kind") != FORMAT:
+        raise FormatError(f"'{path}' does not hold an hdvec Index (kind={meta.get('kind')!r})")
+    h = check_header(path, meta)
+    check_arrays(path, h, arrays)  # every array a kernel will read: dtype, shape, consistency
+    try:
+        idx = cls(h["dim"], metric=h["metric"], spec=h["spec"], nprobe=h["nprobe"], seed=h["seed"])
+    except ValueError as exc:
+        raise FormatError(f"'{path}' is corrupted: header field 'spec' does not fit the index ({exc})") from None
+    idx.trained = h["trained"]
+    n, next_id = h["n"], h["next_id"]
+    for name in ("mean", "matrix", "rotation"):
+        setattr(idx, name, arrays.pop(name, None))
+    centroids = arrays.pop("centroids", None)
+    if centroids is not None:
+        idx.partition = Partition(centroids)
+    idx.storage = ListStorage.from_arrays(path, idx.nlist, n, next_id, arrays)
+    return idx
