@@ -68,6 +68,13 @@ import numpy as np
 
 from .._backend import is_torch, to_device, to_numpy
 from .._validation import Seed, as_rng, check_count, check_dim, check_finite
+from ._function_inputs import (
+    as_bandwidth,
+    as_ranges,
+    columns,
+    learned_range,
+    outside,
+)
 from ._sklearn import TransformerMixin
 
 _CHUNK_ELEMENTS = 1 << 21  # rows * dim per block: bounds the (rows, dim) scratch arrays (~8-16 MiB each)
@@ -111,79 +118,6 @@ def _as_vectors(v: Any, name: str) -> np.ndarray:
     if arr.ndim == 0:
         raise ValueError(f"`{name}` must have at least one axis (dim); got a scalar")
     check_finite(arr, name)
-    return arr
-
-
-def _as_real(v: Any, name: str) -> np.ndarray:
-    arr = to_numpy(v)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must be a real numeric array; got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
-    check_finite(arr, name)
-    return arr
-
-
-def _as_ranges(r: Any, n: int, name: str) -> np.ndarray | None:
-    """None, ``(low, high)`` or ``(n, 2)`` -> None or ``(n, 2)`` float64 with high > low."""
-    if r is None:
-        return None
-    try:
-        arr = np.asarray(r, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be None, (low, high) or an ({n}, 2) array of floats; got {r!r}") from None
-    if arr.shape == (2,):
-        arr = np.tile(arr, (n, 1))
-    if arr.shape != (n, 2):
-        raise ValueError(f"`{name}` must be None, (low, high) or an ({n}, 2) array; got shape {arr.shape}")
-    if not (np.isfinite(arr).all() and (arr[:, 1] > arr[:, 0]).all()):
-        raise ValueError(f"`{name}` must be finite with high > low; got {arr.tolist()}")
-    return arr
-
-
-def _learned_range(arrays: list[np.ndarray], name: str) -> np.ndarray:
-    """``(m, 2)`` [min, max] per column over ``(n, m)`` arrays; a constant column gets [v - 0.5, v + 0.5]."""
-    both = np.concatenate(arrays, axis=0)
-    if both.shape[0] == 0:
-        raise ValueError(f"`{name}` must hold at least one sample to learn its range from; got none")
-    lo, hi = both.min(axis=0), both.max(axis=0)
-    flat = hi <= lo
-    return np.stack([np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)], axis=1)
-
-
-def _columns(v: Any, m: int, name: str, what: str) -> np.ndarray:
-    """``v`` (n,) or (n, m) -> ``(n, m)`` finite float64."""
-    arr = _as_real(v, name)
-    if arr.ndim == 1 and m == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[1] != m:
-        want = "(n,) or (n, 1)" if m == 1 else f"(n, {m})"
-        raise ValueError(f"`{name}` must have shape {want} ({what}={m}); got {arr.shape}")
-    return arr
-
-
-def _outside(arr: np.ndarray, ranges: np.ndarray, slack: np.ndarray | float = 0.0) -> float | None:
-    """The value of ``arr`` (n, m) farthest outside its column's [low, high] widened by ``slack``
-    (a fraction of the width), or None when all are inside."""
-    width = ranges[:, 1] - ranges[:, 0]
-    excess = np.maximum(ranges[:, 0] - arr, arr - ranges[:, 1]) / width - slack
-    if arr.size == 0 or excess.max() <= 0:
-        return None
-    return float(arr.reshape(-1)[np.argmax(excess)])
-
-
-def _as_bandwidth(h: Any, n: int, name: str) -> np.ndarray:
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating, Sequence, np.ndarray)):
-        raise TypeError(f"`{name}` must be a positive float or a sequence of {n}; got {type(h).__name__}")
-    try:
-        arr = np.asarray(h, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a positive float or a sequence of {n}; got {h!r}") from None
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"`{name}` must be a float or have length {n}; got shape {arr.shape}")
-    if not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise ValueError(f"`{name}` must be positive and finite; got {h!r}")
     return arr
 
 
@@ -247,12 +181,12 @@ class FunctionEncoder(TransformerMixin):
         self._x_range_arg, self._y_range_arg = x_range, y_range
         if self.n_outputs > self.dim:
             raise ValueError(f"`n_outputs` must be <= dim ({self.dim}); got {self.n_outputs}")
-        self._x_bandwidth = _as_bandwidth(x_bandwidth, self.n_features, "x_bandwidth")
+        self._x_bandwidth = as_bandwidth(x_bandwidth, self.n_features, "x_bandwidth")
         if isinstance(y_bandwidth, bool) or not isinstance(y_bandwidth, (int, float, np.integer, np.floating)):
             raise TypeError(f"`y_bandwidth` must be a positive float; got {type(y_bandwidth).__name__}")
-        self._y_bandwidth = float(_as_bandwidth(y_bandwidth, 1, "y_bandwidth")[0])
-        self.x_range = _as_ranges(x_range, self.n_features, "x_range")  # None until learned
-        self.y_range = _as_ranges(y_range, self.n_outputs, "y_range")
+        self._y_bandwidth = float(as_bandwidth(y_bandwidth, 1, "y_bandwidth")[0])
+        self.x_range = as_ranges(x_range, self.n_features, "x_range")  # None until learned
+        self.y_range = as_ranges(y_range, self.n_outputs, "y_range")
         check_count(iterations, "iterations", minimum=0)
         rng = as_rng(seed)
         # frequencies per unit of the normalised coordinates, float32 (phases stay accurate to ~1e-5 rad on [0, 1])
@@ -305,8 +239,8 @@ class FunctionEncoder(TransformerMixin):
     def fit(self, X: Sequence[tuple[Any, Any]], y: Any = None) -> FunctionEncoder:
         """Learn ``x_range`` / ``y_range`` (those given as None) from ``(x, y)`` sample pairs; returns self."""
         pairs = self._pairs(X)
-        self.x_range = _as_ranges(self._x_range_arg, self.n_features, "x_range")
-        self.y_range = _as_ranges(self._y_range_arg, self.n_outputs, "y_range")
+        self.x_range = as_ranges(self._x_range_arg, self.n_features, "x_range")
+        self.y_range = as_ranges(self._y_range_arg, self.n_outputs, "y_range")
         self._learn_ranges([p[0] for p in pairs], [p[1] for p in pairs])
         return self
 
@@ -314,10 +248,10 @@ class FunctionEncoder(TransformerMixin):
         """Set the ranges still None from all samples of ``xs`` / ``ys`` (lists of arrays)."""
         xn, yn = ("x", "y") if single else ("xs", "ys")
         if self.x_range is None:
-            self.x_range = _learned_range([_columns(x, self.n_features, xn if single else f"xs[{j}]", "n_features")
+            self.x_range = learned_range([columns(x, self.n_features, xn if single else f"xs[{j}]", "n_features")
                                            for j, x in enumerate(xs)], xn)
         if self.y_range is None:
-            self.y_range = _learned_range([_columns(y, self.n_outputs, yn if single else f"ys[{j}]", "n_outputs")
+            self.y_range = learned_range([columns(y, self.n_outputs, yn if single else f"ys[{j}]", "n_outputs")
                                            for j, y in enumerate(ys)], yn)
 
     def _ranges_known(self, what: str) -> None:
@@ -327,8 +261,8 @@ class FunctionEncoder(TransformerMixin):
 
     def _points(self, x: Any, name: str = "x") -> np.ndarray:
         """x -> normalised ``(n, n_features)`` float32; values more than a bandwidth outside ``x_range`` warn."""
-        arr = _columns(x, self.n_features, name, "n_features")
-        value = _outside(arr, self.x_range, self._x_bandwidth)
+        arr = columns(x, self.n_features, name, "n_features")
+        value = outside(arr, self.x_range, self._x_bandwidth)
         if value is not None:
             warnings.warn(f"`{name}` holds {value}, more than one x_bandwidth outside x_range "
                           f"{self.x_range.tolist()}: no samples shaped the code there; pass an x_range that covers it",
@@ -337,10 +271,10 @@ class FunctionEncoder(TransformerMixin):
 
     def _values(self, y: Any, n: int, name: str = "y") -> np.ndarray:
         """y -> normalised ``(n, n_outputs)`` float32, one row per sample of x; values outside ``y_range`` raise."""
-        arr = _columns(y, self.n_outputs, name, "n_outputs")
+        arr = columns(y, self.n_outputs, name, "n_outputs")
         if arr.shape[0] != n:
             raise ValueError(f"`{name}` must have one value per sample of `x` ({n}); got {arr.shape[0]}")
-        value = _outside(arr, self.y_range)
+        value = outside(arr, self.y_range)
         if value is not None:
             raise ValueError(f"`{name}` holds {value}, outside y_range {self.y_range.tolist()}: it would decode "
                              "clipped to the range. Pass a y_range that covers every function, or learn it from "

@@ -422,3 +422,20 @@ def rabitq_decode_rows(codes: dict[str, np.ndarray], rows: Any, rotation: Any, d
     """``rabitq_decode`` of the rows ``rows`` only."""
     rows = np.asarray(rows, np.int64)
     return rabitq_decode({key: np.asarray(v)[rows] for key, v in codes.items()}, rotation, d)
+
+
+def encode_rows(codes: str, work: np.ndarray, rotation: np.ndarray | None) -> dict[str, np.ndarray]:
+    """An index's per-row arrays for vectors ``work`` (n, d), already centred and projected.
+
+    ``codes`` is the spec's: "flat" gives ``vectors`` and ``sqnorm``; LVQ the
+    ``lvq_encode`` arrays prefixed ``lvq_``; "rabitq" the ``rabitq_encode``
+    arrays prefixed ``rq_`` (``rotation`` from ``rabitq_rotation``).
+    """
+    if codes == "flat":
+        return {"vectors": work, "sqnorm": _sqnorm(work)}
+    if codes.startswith("lvq"):
+        lvq = lvq_encode(work, 8 if codes == "lvq8" else 4, 8 if codes == "lvq4x8" else None)
+        return {"lvq_" + key: arr for key, arr in lvq.items()}
+    if codes == "rabitq":
+        return {"rq_" + key: arr for key, arr in rabitq_encode(work, rotation).items()}
+    raise ValueError(f"`codes` must be one of flat, lvq8, lvq4, lvq4x8, rabitq; got {codes!r}")

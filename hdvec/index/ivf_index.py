@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch
+from .._backend import is_torch, to_device
 from .._progress import progress_bar, progress_close, progress_step
-from .._validation import Seed, as_rng, check_dim, check_k, seed_entropy
+from .._validation import Seed, as_rng, check_count, check_dim, check_k, seed_entropy
 from ..hdc.search import empty_results, shape_results
 from . import codes as C
 from . import index_file
@@ -35,7 +35,7 @@ from .exact import as_float_matrix, as_words, check_metric
 from .filters import check_attributes, filter_rows
 from .partition import Partition
 from .projection import fit_pca, project, random_rotation
-from .spec import IndexSpec, default_spec, parse_spec
+from .spec import IndexSpec, check_spec, default_spec, parse_spec
 from .storage import ListStorage
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Index:
         self.metric = check_metric(metric)
         self.spec = None if spec is None else parse_spec(spec)
         if self.spec is not None:
-            self._check_spec(self.spec)
+            check_spec(self.spec, self.metric, self.dim)
         self.nprobe = nprobe
         self.seed = seed_entropy(seed)
         self.trained = False
@@ -99,12 +99,6 @@ class Index:
         self._calibrate = False
 
     # ------------------------------------------------------------------ info
-    def _check_spec(self, spec: IndexSpec) -> None:
-        if self.metric == "hamming" and (spec.codes != "flat" or spec.reduction or spec.rerank):
-            raise ValueError(f"`spec` for metric='hamming' may only be 'Flat' or 'IVF<n>,Flat'; got '{spec}'")
-        if spec.reduction == "pca" and spec.reduced_dim > self.dim:
-            raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={self.dim}")
-
     @property
     def nlist(self) -> int:
         return self.spec.nlist if self.spec is not None and self.spec.nlist else 1
@@ -231,6 +225,7 @@ class Index:
     def prepare(self, n: int = 0) -> None:
         """Make an untrained index ready to add ``n`` vectors: pick the spec (``spec=None``) and, when it
         needs no training, mark the index trained (what the first ``add`` does)."""
+        n = check_count(n, "n")
         if self.trained:
             return
         spec = self.spec or default_spec(n, self.metric)
@@ -294,17 +289,7 @@ class Index:
         if self.metric == "hamming":
             return {"words": x, "_list": self._lists(x)}
         work = self.work(x)
-        out: dict[str, np.ndarray] = {"_list": self._lists(work)}
-        if spec.codes == "flat":
-            out["vectors"] = work
-            out["sqnorm"] = np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)
-        elif spec.codes.startswith("lvq"):
-            bits = 8 if spec.codes == "lvq8" else 4
-            for key, arr in C.lvq_encode(work, bits, 8 if spec.codes == "lvq4x8" else None).items():
-                out["lvq_" + key] = arr
-        else:
-            for key, arr in C.rabitq_encode(work, self.rotation).items():  # words, norm, ip
-                out["rq_" + key] = arr
+        out = {"_list": self._lists(work), **C.encode_rows(spec.codes, work, self.rotation)}
         if spec.rerank and spec.codes != "flat":
             out["full"] = x - self.mean  # centred original vectors for the exact re-rank
         return out
@@ -312,22 +297,31 @@ class Index:
     def add_assigned(self, x: np.ndarray, ids: Any, lists: np.ndarray) -> None:
         """Add full vectors (uint64 words for hamming) whose IVF lists are already known (Faiss imports).
 
-        Only for ``Flat`` / ``IVF<n>,Flat`` specs, after ``set_partition``.
+        Only for ``Flat`` / ``IVF<n>,Flat`` specs, after ``set_partition``; ``lists`` (n,) in [0, nlist).
         """
+        x = self.check_vectors(x, "x")
+        lists = np.asarray(lists)
+        if lists.shape != (x.shape[0],) or lists.dtype.kind not in "iu" or (lists.size and not (
+                0 <= lists.min() and lists.max() < self.nlist)):
+            raise ValueError(f"`lists` must be ({x.shape[0]},) list numbers in [0, {self.nlist}); got {lists.dtype} "
+                             f"{lists.shape}")
         self.trained = True
         if self.metric != "hamming" and self.mean is None:
             self.mean = np.zeros(self.dim, np.float32)
-        if self.metric == "hamming":
-            new = {"words": x}
-        else:
-            work = self.work(x)
-            new = {"vectors": work, "sqnorm": np.einsum("ij,ij->i", work, work, dtype=np.float64).astype(np.float32)}
+        new = {"words": x} if self.metric == "hamming" else C.encode_rows("flat", self.work(x), None)
         with self._write_lock:
             self.storage = self.storage.appended(new, self.storage.check_new_ids(ids, x.shape[0]), {}, lists)
 
     def set_partition(self, centroids: np.ndarray) -> None:
         """Use these IVF centroids ((nlist, d) float32 or (nlist, n_words) uint64) instead of training them."""
-        self.partition = Partition(centroids)
+        p = Partition(centroids)
+        width = -(-self.dim // 64) if self.metric == "hamming" else self.dim if self.matrix is None else \
+            self.matrix.shape[1]
+        if p.nlist != self.nlist or centroids.shape[1] != width or p.binary != (self.metric == "hamming"):
+            raise ValueError(f"`centroids` must be ({self.nlist}, {width}) "
+                             f"{'uint64' if self.metric == 'hamming' else 'float32'}; got {centroids.dtype} "
+                             f"{centroids.shape}")
+        self.partition = p
 
     def _lists(self, work: np.ndarray) -> np.ndarray:
         """Nearest IVF list of each validated (projected) row."""
@@ -476,23 +470,18 @@ class Index:
                 d = d + 1.0
             d = np.where(rows >= 0, d, np.inf).astype(np.float32)
         if device is not None and not is_torch(like):
-            from .._backend import to_device
-
             d, ids = shape_results(d, ids, single, None)
             return to_device(d, device), to_device(ids, device)
         return shape_results(d, ids, single, like)
 
     def __getstate__(self) -> dict:
         """Pickling (e.g. Dask moving a shard between workers) drops the per-device caches and the lock."""
-        state = {**self.__dict__, "_device_cache": {}}
-        del state["_write_lock"]
-        return state
+        return {k: ({} if k == "_device_cache" else v) for k, v in self.__dict__.items() if k != "_write_lock"}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._write_lock = threading.Lock()
 
-    # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> None:
         """Write the index atomically to one self-describing file (checksummed, no pickle)."""
         with self._write_lock:

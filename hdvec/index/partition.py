@@ -167,6 +167,10 @@ class Partition:
     """
 
     def __init__(self, centroids: np.ndarray):
+        if not isinstance(centroids, np.ndarray) or centroids.ndim != 2 or centroids.shape[0] < 1 or \
+                centroids.dtype not in (np.float32, np.uint64) or not centroids.flags.c_contiguous:
+            raise ValueError("`centroids` must be a C-contiguous (nlist, d) float32 or uint64 array; got "
+                             f"{getattr(centroids, 'dtype', type(centroids).__name__)} {getattr(centroids, 'shape', '')}")
         self.centroids = centroids
         self.binary = centroids.dtype == np.uint64
         self._tables: tuple | None = None

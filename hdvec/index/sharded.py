@@ -13,7 +13,6 @@ Needs ``pip install hdvec[distributed]`` (Dask distributed).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .._io import FormatError
 from .._validation import Seed, check_dim, check_k
 from ..hdc.search import empty_results, shape_results
 from . import manifest
+from . import shard_tasks as T
 from .filters import mask_to_ids
 from .ivf_index import Index
 from .spec import IndexSpec
@@ -51,101 +51,6 @@ def _default_client(client: Any) -> Any:
     except ValueError:
         raise ValueError("`client` is None and there is no current Dask client: pass client=Client(...) "
                          "or create one first (from dask.distributed import Client; Client())") from None
-
-
-# ----------------------------------------------------------------------------- tasks run on workers
-def _shard_new(template: Index) -> Index:
-    import copy
-
-    return copy.deepcopy(template)
-
-
-def _shard_add(shard: Index, *parts: tuple) -> Index:
-    """Add routed parts ``(x, ids, attrs)`` to the shard (in place) and return it."""
-    for x, ids, attrs in parts:
-        if ids.shape[0]:
-            shard.add(x, ids=ids, attributes=attrs or None, progress=False)
-    return shard
-
-
-def _shard_len(shard: Index) -> int:
-    return len(shard)
-
-
-def _shard_search(shard: Index, q: np.ndarray, rows: np.ndarray, nq: int, k: int, nprobe: int | None,
-                  flt: Any, lists: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Search the queries ``q`` (rows ``rows`` of the batch); full (nq, k) arrays, padded elsewhere.
-
-    ``lists``: the queries' probed lists, computed once on the client for routing (None: the shard
-    finds them itself).
-    """
-    d, i = empty_results(nq, k)
-    if len(shard) and rows.shape[0]:
-        if lists is not None:
-            d[rows], i[rows] = shard.search_preassigned(q, k, lists)
-        else:
-            d[rows], i[rows] = shard.search(q, k, nprobe=nprobe, filter=flt)
-    return d, i
-
-
-def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], k: int
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k of two (nq, k) results: ascending distance, ties to the lower id, padding last."""
-    d = np.concatenate([a[0], b[0]], axis=1)
-    i = np.concatenate([a[1], b[1]], axis=1)
-    key_i = np.where(i < 0, np.iinfo(np.int64).max, i)
-    order = np.lexsort((key_i, d), axis=1)[:, :k]
-    return np.take_along_axis(d, order, 1), np.take_along_axis(i, order, 1)
-
-
-def _shard_present(shard: Index, ids: np.ndarray) -> np.ndarray:
-    return ids[shard.storage.lookup(ids, missing_ok=True) >= 0]
-
-
-def _shard_remove(shard: Index, ids: np.ndarray) -> Index:
-    present = _shard_present(shard, ids)
-    if present.shape[0]:
-        shard.remove(present)
-    return shard
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _shard_save(shard: Index, path: str) -> tuple[int, str]:
-    shard.save(path)
-    return len(shard), _sha256(path)
-
-
-def _shard_load(path: str, sha256: str, mmap: bool) -> Index:
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"shard file '{path}' is missing")
-    if _sha256(path) != sha256:
-        raise FormatError(f"shard file '{path}' is damaged: its sha256 does not match the manifest")
-    return Index.load(path, mmap=mmap)
-
-
-def _route(template: Index, layout: str, owner: np.ndarray, n_shards: int, x: np.ndarray, ids: np.ndarray,
-           attrs: dict[str, np.ndarray]) -> list[tuple]:
-    """Split one block of rows into ``n_shards`` parts ``(x, ids, attrs)``."""
-    if layout == "cell":
-        shard_of = owner[template.assign(x)]
-    else:  # round-robin by id: ids are consecutive by default, so rows spread evenly
-        shard_of = ids % n_shards
-    parts = []
-    for s in range(n_shards):
-        sel = np.flatnonzero(shard_of == s)
-        parts.append((x[sel], ids[sel], {k: v[sel] for k, v in attrs.items()}))
-    return parts
-
-
-def _part(parts: list[tuple], s: int) -> tuple:
-    return parts[s]
 
 
 # ----------------------------------------------------------------------------- the index
@@ -264,7 +169,7 @@ class ShardedIndex:
     def _start_shards(self) -> None:
         tmpl = self.client.scatter(self.template, broadcast=True, hash=False)
         self._shards = self._place(lambda s, w: self.client.submit(
-            _shard_new, tmpl, workers=[w], allow_other_workers=True, pure=False))
+            T.shard_new, tmpl, workers=[w], allow_other_workers=True, pure=False))
         self._counts = np.zeros(self.n_shards, np.int64)
         self._files = None
 
@@ -308,13 +213,13 @@ class ShardedIndex:
         tmpl = self.client.scatter(self.template, broadcast=True, hash=False)
         for b in range(len(blocks)):
             attrs_b = {name: cols[b] for name, cols in attr_blocks.items()}
-            routed = self.client.submit(_route, tmpl, self.layout, self._owner, self.n_shards, blocks[b],
+            routed = self.client.submit(T.route, tmpl, self.layout, self._owner, self.n_shards, blocks[b],
                                         id_blocks[b], attrs_b, pure=False)
             for s in range(self.n_shards):
-                per_shard[s].append(self.client.submit(_part, routed, s, pure=False))
-        new_shards = [self.client.submit(_shard_add, shard, *parts, pure=False)
+                per_shard[s].append(self.client.submit(T.part, routed, s, pure=False))
+        new_shards = [self.client.submit(T.shard_add, shard, *parts, pure=False)
                       for shard, parts in zip(self._shards, per_shard)]
-        counts = self.client.gather([self.client.submit(_shard_len, sh, pure=False) for sh in new_shards])
+        counts = self.client.gather([self.client.submit(T.shard_len, sh, pure=False) for sh in new_shards])
         self._shards = new_shards
         self._counts = np.array(counts, np.int64)
         self._files = None
@@ -325,7 +230,7 @@ class ShardedIndex:
         """Validated NumPy ids must be on no shard yet (one small distributed lookup)."""
         uniq = np.unique(ids)
         if len(self):
-            present = self.client.gather([self.client.submit(_shard_present, sh, uniq, pure=False)
+            present = self.client.gather([self.client.submit(T.shard_present, sh, uniq, pure=False)
                                           for sh in self._shards])
             found = np.concatenate(present)
             if found.shape[0]:
@@ -370,7 +275,7 @@ class ShardedIndex:
                                        "save() the index to make its shards recoverable") from None
                 for s in lost:  # reload from the saved file, on any live worker
                     path, sha = self._files[s]
-                    self._shards[s] = self.client.submit(_shard_load, path, sha, False, pure=False)
+                    self._shards[s] = self.client.submit(T.shard_load, path, sha, False, pure=False)
         raise AssertionError("unreachable")
 
     def _lost_shards(self) -> list[int]:
@@ -386,13 +291,13 @@ class ShardedIndex:
         else:
             routing = [np.arange(nq) for _ in range(self.n_shards)]
         self.last_routing = routing
-        parts = [self.client.submit(_shard_search, shard, qv[rows], rows, nq, k, nprobe, flt,
+        parts = [self.client.submit(T.shard_search, shard, qv[rows], rows, nq, k, nprobe, flt,
                                     None if lists is None else lists[rows], pure=False)
                  for shard, rows, count in zip(self._shards, routing, self._counts) if rows.shape[0] and count]
         if not parts:
             return empty_results(nq, k)
         while len(parts) > 1:  # tree reduction on the workers
-            merged = [self.client.submit(_merge, parts[j], parts[j + 1], k, pure=False)
+            merged = [self.client.submit(T.merge, parts[j], parts[j + 1], k, pure=False)
                       for j in range(0, len(parts) - 1, 2)]
             parts = merged + ([parts[-1]] if len(parts) % 2 else [])
         d, i = parts[0].result()
@@ -405,12 +310,12 @@ class ShardedIndex:
         if arr.dtype.kind not in "iu":
             raise ValueError(f"`ids` must be integers; got dtype {arr.dtype}")
         arr = np.unique(arr.astype(np.int64))
-        present = self.client.gather([self.client.submit(_shard_present, s, arr, pure=False) for s in self._shards])
+        present = self.client.gather([self.client.submit(T.shard_present, s, arr, pure=False) for s in self._shards])
         found = np.concatenate(present) if present else np.empty(0, np.int64)
         missing = np.setdiff1d(arr, found)
         if missing.shape[0]:
             raise ValueError(f"`ids` not in the index: {missing[:5].tolist()}")
-        self._shards = [self.client.submit(_shard_remove, s, p, pure=False) if p.shape[0] else s
+        self._shards = [self.client.submit(T.shard_remove, s, p, pure=False) if p.shape[0] else s
                         for s, p in zip(self._shards, present)]
         self._counts = self._counts - np.array([p.shape[0] for p in present], np.int64)
         self._files = None
@@ -429,12 +334,12 @@ class ShardedIndex:
         root.mkdir(parents=True, exist_ok=True)
         paths = [str(root / f"shard-{s:05d}.hdvec") for s in range(self.n_shards)]
         self.template.save(root / "template.hdvec")
-        saved = self.client.gather([self.client.submit(_shard_save, shard, p, pure=False)
+        saved = self.client.gather([self.client.submit(T.shard_save, shard, p, pure=False)
                                     for shard, p in zip(self._shards, paths)])
         manifest.write(root, {
             "dim": self.dim, "metric": self.metric, "spec": str(self.spec), "n_shards": self.n_shards,
             "layout": self.layout, "next_id": self._next_id, "owner": self._owner.tolist(),
-            "template_sha256": _sha256(str(root / "template.hdvec")),
+            "template_sha256": T.file_sha256(str(root / "template.hdvec")),
             "shards": [{"file": Path(p).name, "count": int(c), "sha256": h} for p, (c, h) in zip(paths, saved)]})
         self._counts = np.array([c for c, _ in saved], np.int64)
         self._files = [(p, h) for p, (_, h) in zip(paths, saved)]
@@ -450,7 +355,7 @@ class ShardedIndex:
         tpath = root / "template.hdvec"
         if not tpath.is_file():
             raise FileNotFoundError(f"'{tpath}' is missing")
-        if _sha256(str(tpath)) != doc["template_sha256"]:
+        if T.file_sha256(str(tpath)) != doc["template_sha256"]:
             raise FormatError(f"'{tpath}' is damaged: its sha256 does not match the manifest")
         template = Index.load(tpath)
         if (doc["layout"] == "cell" and template.spec.nlist) and len(doc["owner"]) != template.nlist:
@@ -467,9 +372,9 @@ class ShardedIndex:
                 raise FileNotFoundError(f"shard file '{root / sh['file']}' is missing")
         out._files = [(str(root / sh["file"]), sh["sha256"]) for sh in shards]
         out._shards = out._place(lambda s, w: out.client.submit(
-            _shard_load, out._files[s][0], out._files[s][1], mmap, workers=[w], allow_other_workers=True,
+            T.shard_load, out._files[s][0], out._files[s][1], mmap, workers=[w], allow_other_workers=True,
             pure=False))
-        counts = out.client.gather([out.client.submit(_shard_len, s, pure=False) for s in out._shards])
+        counts = out.client.gather([out.client.submit(T.shard_len, s, pure=False) for s in out._shards])
         out._counts = np.array(counts, np.int64)
         expected = [int(sh["count"]) for sh in shards]
         if counts != expected:

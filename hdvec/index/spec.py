@@ -165,6 +165,14 @@ def parse_spec(spec: str | IndexSpec) -> IndexSpec:
     return IndexSpec(**fields)
 
 
+def check_spec(spec: IndexSpec, metric: str, dim: int) -> None:
+    """ValueError when ``spec`` cannot serve an index of this metric and dim."""
+    if metric == "hamming" and (spec.codes != "flat" or spec.reduction or spec.rerank):
+        raise ValueError(f"`spec` for metric='hamming' may only be 'Flat' or 'IVF<n>,Flat'; got '{spec}'")
+    if spec.reduction == "pca" and spec.reduced_dim > dim:
+        raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={dim}")
+
+
 def default_spec(n: int, metric: str) -> IndexSpec:
     """The pipeline ``Index()`` picks from the size of its first ``train`` / ``add`` and its metric.
 

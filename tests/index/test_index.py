@@ -575,3 +575,24 @@ def test_ids_beyond_int64_and_saving_into_a_missing_folder_say_what_is_wrong(tmp
     missing = tmp_path / "no" / "such" / "folder" / "x.hdvec"
     with pytest.raises(FileNotFoundError, match=f"cannot save '{missing}': the folder '{missing.parent}'"):
         idx.save(missing)
+
+
+def test_package_level_methods_reject_bad_input():
+    idx = Index(32, spec="IVF4,Flat", seed=0)
+    with pytest.raises(ValueError, match=r"`centroids` must be \(4, 32\) float32; got float32 \(4, 16\)"):
+        idx.set_partition(np.zeros((4, 16), np.float32))
+    with pytest.raises(ValueError, match=r"`centroids` must be \(4, 32\)"):
+        idx.set_partition(np.zeros((8, 32), np.float32))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        idx.set_partition(np.zeros((4, 32), np.float64))
+    idx.set_partition(np.ascontiguousarray(XB[:4]))
+    with pytest.raises(ValueError, match=r"`lists` must be \(3,\) list numbers in \[0, 4\)"):
+        idx.add_assigned(XB[:3], None, np.array([0, 1, 9]))
+    with pytest.raises(ValueError, match="`x` must have dim 32"):
+        idx.add_assigned(XB[:3, :8], None, np.array([0, 1, 2]))
+    idx.add_assigned(XB[:3], None, np.array([0, 1, 2]))
+    assert idx.search(XB[1], 1)[1].tolist() == [1]
+    with pytest.raises(TypeError, match="`n` must be an int"):
+        Index(32, spec="Flat").prepare(2.5)
+    with pytest.raises(ValueError, match="must be trained first"):
+        Index(32, spec="IVF4,Flat").prepare(10)
