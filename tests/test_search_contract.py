@@ -7,6 +7,8 @@ one ``(w,)`` query, ``(inf, -1)`` padding when ``k`` exceeds the items, NumPy in
 that compute the same thing under two names agree exactly.
 """
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,33 @@ def test_an_empty_memory_or_index_gives_padding_not_an_error():
     idx.remove([0])
     d, i = idx.search(FLOATS[0], 2)
     assert i.tolist() == [-1, -1] and np.isinf(d).all()
+
+
+@pytest.mark.parametrize("name", list(ENTRY_POINTS))
+def test_a_k_far_beyond_the_items_is_refused_before_anything_is_allocated(name, request):
+    data, search = ENTRY_POINTS[name]
+    client = request.getfixturevalue("dask_client") if name.startswith("Sharded") else None
+    search(data[:3], 8, client)  # compile and warm caches outside the measurement
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"`k` = 1000000000 .* only 40 items"):
+            search(data[:3], 10**9, client)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, (name, peak)  # padded results would be 36 GB
+
+
+@pytest.mark.parametrize("name", [n for n in ENTRY_POINTS if not n.startswith("Sharded")])
+def test_the_work_for_a_large_k_is_sized_by_the_items_not_by_k(name):
+    data, search = ENTRY_POINTS[name]
+    k = 1 << 20  # 3 x 2**20 padded results: 12 MB; any (nq, k) scratch besides them shows in the peak
+    search(data[:3], 8, None)  # compile and warm caches outside the measurement
+    tracemalloc.start()
+    try:
+        d, i = search(data[:3], k, None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert i.shape == (3, k) and np.all(i[:, N:] == -1) and np.all(i[:, :N] >= 0), name
+    assert peak < 3 * 12 * k + (2 << 20), (name, peak / 2**20)

@@ -10,7 +10,9 @@ Every search entry point (``hdc.knn``, ``Model.cleanup``, ``ItemMemory.cleanup``
 * ``ids``: int64 (rows of the searched items, or an index's ids); ties go to
   the lower row;
 * ``k`` larger than the number of items is not an error: missing results are
-  ``inf`` / ``-1``;
+  ``inf`` / ``-1``. The work is sized by the items, never by ``k``; a ``k``
+  whose padding alone would pass ``MAX_PADDING`` slots (``k = 10**9`` on a
+  small index) is a ``ValueError`` naming ``k`` and the item count;
 * queries ``(nq, width)`` give ``(nq, k)``; a single query ``(width,)`` gives
   ``(k,)`` (NumPy's rule: leading axes batch);
 * NumPy in, NumPy out; torch tensors in, torch tensors out on the queries'
@@ -43,7 +45,23 @@ _SERIAL_WORDS = 1 << 20  # Hamming searches XOR-ing fewer words than this run on
 _METRIC_MODES = {"l2": 0, "ip": 1, "cosine": 2}
 
 
+MAX_PADDING = 1 << 26  # (inf, -1) slots past the items a result may hold: 768 MB of padding
+
+
 # ------------------------------------------------------------------ the result contract
+
+
+def work_k(k: int, nq: int, n: int) -> int:
+    """Neighbours a search over ``n`` items must find per query: ``min(k, n)``.
+
+    The result is then padded to ``k``; padding beyond ``MAX_PADDING`` slots
+    (``nq * (k - n)``) is refused with a ValueError before anything is allocated.
+    """
+    if k > n and nq * (k - n) > MAX_PADDING:
+        raise ValueError(f"`k` = {k} asks for {nq} x {k} results, but there are only {n} items to search: "
+                         f"the padding alone would be {nq * (k - n):,} slots (at most {MAX_PADDING:,}); "
+                         f"pass k <= {n} to get every item")
+    return min(k, n)
 
 
 def empty_results(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +155,7 @@ def dense_topk(q: np.ndarray, xb: np.ndarray, k: int, metric: str, *, item_norms
     _check_terms(item_norms, xb.shape[0], "item_norms")
     _check_terms(item_sqnorms, xb.shape[0], "item_sqnorms")
     nq, n = q.shape[0], xb.shape[0]
-    kk = min(k, n)
+    kk = work_k(k, nq, n)
     if kk == 0 or nq == 0:
         return empty_results(nq, k)
     qr = _real_view(q)
@@ -218,7 +236,7 @@ def hamming_topk(q: np.ndarray, xb: np.ndarray, k: int) -> tuple[np.ndarray, np.
     if q.dtype != np.uint64 or xb.dtype != np.uint64:
         raise ValueError(f"`q` and `xb` must be uint64 words; got {q.dtype} and {xb.dtype}")
     nq, n = q.shape[0], xb.shape[0]
-    kk = min(k, n)
+    kk = work_k(k, nq, n)
     if kk == 0 or nq == 0:
         return empty_results(nq, k)
     threads = K.num_threads()
@@ -293,6 +311,7 @@ def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool =
     k = check_k(k)
     if q.shape[0] == 0:
         raise ValueError(f"`queries` must not be an empty batch; got shape {tuple(q.shape)}")
+    work_k(k, q.shape[0], items.shape[0])
     if use_torch:
         from . import _torch as T
 

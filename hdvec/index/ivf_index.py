@@ -25,7 +25,7 @@ import numpy as np
 from .._backend import is_torch, to_device
 from .._progress import progress_bar, progress_close, progress_step
 from .._validation import Seed, as_rng, check_count, check_dim, check_k, seed_entropy
-from ..hdc.search import empty_results, shape_results
+from ..hdc.search import empty_results, pad_results, shape_results, work_k
 from . import codes as C
 from . import index_file
 from . import scan as S
@@ -398,11 +398,12 @@ class Index:
         vectors exist.
         """
         qv = self._queries(q)
-        k = check_k(k)
+        k_out = check_k(k)
         single = getattr(q, "ndim", 2) == 1
         st = self.storage  # one snapshot for the whole search: writers swap in a new one
-        if not st.n_rows:  # trained but empty
-            return self._finish(st, qv, *empty_results(qv.shape[0], k), single, q, device)
+        k = work_k(k_out, qv.shape[0], st.n_rows)  # found per query; padded to k_out in _finish
+        if not k:  # trained but empty
+            return self._finish(st, qv, *empty_results(qv.shape[0], 0), k_out, single, q, device)
         nprobe = self.nprobe if nprobe is None else min(check_dim(nprobe, "nprobe"), self.nlist)
         allowed = st.allowed()
         if filter is not None:
@@ -411,7 +412,7 @@ class Index:
             n_ok = int(allowed.sum())
             if n_ok <= EXACT_FILTER_ROWS or n_ok < 0.02 * allowed.shape[0]:
                 d, rows = S.search_rows(self, st, qv, k, np.flatnonzero(allowed))
-                return self._finish(st, qv, d, rows, single, q, device)
+                return self._finish(st, qv, d, rows, k_out, single, q, device)
             nprobe = min(self.nlist, math.ceil(nprobe * allowed.shape[0] / max(n_ok, 1)))
         if device is None and is_torch(q) and q.device.type != "cpu":
             device = q.device  # tensors on an accelerator: search there, answer there
@@ -421,7 +422,7 @@ class Index:
             short = np.flatnonzero(rows[:, min(k, n_ok) - 1] < 0)
             if short.shape[0]:
                 d[short], rows[short] = S.search_probed(self, st, qv[short], k, self.nlist, allowed, device)
-        return self._finish(st, qv, d, rows, single, q, device)
+        return self._finish(st, qv, d, rows, k_out, single, q, device)
 
     def search_preassigned(self, q: Any, k: int, lists: Any) -> tuple[Any, Any]:
         """``search`` scanning given IVF lists per query (as Faiss's ``search_preassigned``); no filter.
@@ -431,7 +432,7 @@ class Index:
         a list given twice for one query is scanned once. Results as ``search``.
         """
         qv = self._queries(q)
-        k = check_k(k)
+        k_out = check_k(k)
         single = getattr(q, "ndim", 2) == 1
         lists = np.ascontiguousarray(lists.cpu().numpy() if is_torch(lists) else lists, dtype=np.int64)
         if single and lists.ndim == 1:
@@ -442,11 +443,12 @@ class Index:
                              f"got shape {lists.shape}")
         st = self.storage
         if not st.n_rows or not self.spec.nlist:
-            return self.search(q, k)
+            return self.search(q, k_out)
+        k = work_k(k_out, qv.shape[0], st.n_rows)
         lists = S.unique_lists(lists)
         with serial(S.search_bytes(self, st, qv.shape[0], lists.shape[1]) < S.SERIAL_WORK):
             d, rows = S.search_lists(self, st, qv, k, lists.shape[1], st.allowed(), lists)
-        return self._finish(st, qv, d, rows, single, q, None)
+        return self._finish(st, qv, d, rows, k_out, single, q, None)
 
     def device_arrays(self, st: ListStorage, device: Any) -> dict[str, Any]:
         """The per-row arrays of the snapshot ``st`` as torch tensors on ``device`` (cached for the newest)."""
@@ -459,9 +461,10 @@ class Index:
             self._device_cache[key] = cached
         return cached[1]
 
-    def _finish(self, st: ListStorage, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, single: bool, like: Any,
-                device: Any):
-        """Rows -> ids of the snapshot ``st``, inner-product constants added back, then the contract's output rules."""
+    def _finish(self, st: ListStorage, qv: np.ndarray, d: np.ndarray, rows: np.ndarray, k: int, single: bool,
+                like: Any, device: Any):
+        """Rows -> ids of the snapshot ``st``, inner-product constants added back, padding to ``k``, then the
+        contract's output rules."""
         ids = st.ids
         ids = np.where(rows >= 0, ids[np.maximum(rows, 0)], -1) if ids.shape[0] else np.full_like(rows, -1)
         if self.metric in ("ip", "cosine"):
@@ -469,6 +472,7 @@ class Index:
             if self.metric == "cosine":
                 d = d + 1.0
             d = np.where(rows >= 0, d, np.inf).astype(np.float32)
+        d, ids = pad_results(d, ids, k)
         if device is not None and not is_torch(like):
             d, ids = shape_results(d, ids, single, None)
             return to_device(d, device), to_device(ids, device)

@@ -22,9 +22,10 @@ from ._kernels import serial
 SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
 
 
-def shortlist(spec: Any, k: int) -> int:
-    """Candidates scanned per query before the re-rank: ``k * rerank``, ``4 k`` for LVQ4x8, else ``k``."""
-    return k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)
+def shortlist(spec: Any, k: int, n: int) -> int:
+    """Candidates scanned per query before the re-rank: ``k * rerank``, ``4 k`` for LVQ4x8, else ``k``;
+    at most the ``n`` stored rows (and at least ``k``)."""
+    return max(k, min(n, k * spec.rerank if spec.rerank else (4 * k if spec.codes == "lvq4x8" else k)))
 
 
 def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allowed: np.ndarray,
@@ -45,7 +46,7 @@ def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     if spec.codes == "flat" and not spec.nlist and not allowed.shape[0]:
         return dense_topk(work, st.data["vectors"], k, "ip" if ip else "l2", item_sqnorms=st.data["sqnorm"])
     probes = index.probe_lists(work, nprobe) if lists is None else lists
-    kk = shortlist(index.spec, k)
+    kk = shortlist(index.spec, k, st.n_rows)
     out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
     if spec.codes == "flat":
         L.scan_flat(work, probes, st.offsets, st.data["vectors"], st.data["sqnorm"], ip, allowed, out_d, out_r)
@@ -93,7 +94,7 @@ def search_torch(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     probes = index.probe_lists(work, nprobe)
     rq = C.rabitq_query(work, index.rotation) if spec.codes == "rabitq" else None
     d, r = T.scan(arrays, spec, index.metric, index.dim, index.nlist, work, rq, probes, allowed,
-                  shortlist(index.spec, k), device)
+                  shortlist(index.spec, k, st.n_rows), device)
     if spec.rerank and spec.codes != "flat":
         d, r = T.rerank(arrays, index.full_query(qv), r, k, index.metric != "l2", False, device)
     elif spec.codes == "lvq4x8":

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._io import FormatError
 from .._validation import Seed, check_dim, check_k
-from ..hdc.search import empty_results, shape_results
+from ..hdc.search import empty_results, pad_results, shape_results, work_k
 from . import manifest
 from . import shard_tasks as T
 from .filters import mask_to_ids
@@ -259,13 +259,14 @@ class ShardedIndex:
         if not self._shards:
             raise ValueError("the index is empty and untrained: call train(x) and/or add(x) before search")
         qv = self.template.check_vectors(q, "q")
-        k = check_k(k)
+        k_out = check_k(k)
         nq = qv.shape[0]
+        k = work_k(k_out, nq, int(self._counts.sum()))  # found per query; padded to k_out
         filter = mask_to_ids(filter, self._next_id)  # shards have their own id bounds
         for attempt in range(2):
             try:
-                d, i = self._search_once(qv, nq, k, nprobe, filter)
-                return shape_results(d, i, getattr(q, "ndim", 2) == 1, q)
+                d, i = self._search_once(qv, nq, k, nprobe, filter) if k else empty_results(nq, k_out)
+                return shape_results(*pad_results(d, i, k_out), getattr(q, "ndim", 2) == 1, q)
             except Exception:
                 lost = self._lost_shards()
                 if not lost or attempt:
