@@ -170,3 +170,25 @@ def fourier_features(values, freq, phase, scale, out):
             c = c * a2 * -1.0 + 0.5
             c = c * a2 * -1.0 + 1.0
             row[k] = scale * c
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def add_segments(vecs, rows, starts, targets, out):
+    """``out[targets[g]] += vecs[rows[t]]`` for t in ``starts[g]:starts[g+1]``, added one row at a time
+    in that order (so the sums are the same however the terms were split into calls); targets distinct."""
+    width = vecs.shape[1]
+    for g in prange(targets.shape[0]):
+        acc = out[targets[g]]
+        for t in range(starts[g], starts[g + 1]):
+            row = vecs[rows[t]]
+            for k in range(width):
+                acc[k] += row[k]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def add_scaled_rows(out, rows, x, w):
+    """``out[rows[i]] += x[i] * w[i]`` in float32 (the product rounded, then added); rows distinct."""
+    for i in prange(rows.shape[0]):
+        r = rows[i]
+        for k in range(x.shape[1]):
+            out[r, k] += x[i, k] * w[i]

@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 256  # records per kernel pass: bounds the (leaves, dim) scratch array
 _PROGRESS_MIN = 10_000  # records from which progress=None shows a bar (on a terminal)
-_ROLE_CACHE = 4096
-_STRING_CACHE = 100_000
+_ROLE_CACHE_BYTES = 128 << 20  # roles kept between batches (160 KB each at D = 10,000: 800 of them)
+_BLOCK_BYTES = 16 << 20  # leaf vectors held at once: bounds the (leaves, dim) scratch of a batch
+_STRING_CACHE = 100_000  # strings whose atom rows are kept between batches
+_STRING_CACHE_TERMS = 1 << 22  # ... and their rows in all (32 MB)
 _HUGE = 1e12  # |value / scale| past which soft numbers are compressed
 _PATH_TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 
@@ -93,17 +95,36 @@ def _check_text(text: str, what: str, where: str) -> None:
 
 
 class _Leaves:
-    """Flat arrays describing the leaves of a batch (filled by ``JSONEncoder._walk``)."""
+    """Flat arrays describing the leaves of a batch (filled by ``JSONEncoder._walk``), and the batch's
+    path table (paths live as long as the batch: nothing accumulates across batches)."""
 
     def __init__(self) -> None:
         self.record: list[int] = []  # leaf -> record
-        self.path: list[int] = []  # leaf -> interned path id
+        self.path: list[int] = []  # leaf -> path id
         self.weight: list[float] = []  # leaf -> weight (product of 1/sqrt(n) over its containers)
         self.term_starts: list[int] = [0]  # leaf -> its atom terms [start, end)
         self.rows: list[np.ndarray] = []  # atom rows per leaf (concatenated later)
         self.number_leaf: list[int] = []
         self.number_value: list[float] = []
         self.number_scale: list[float] = []
+        self.paths: dict[tuple, int] = {}  # steps -> path id (every prefix of a path is interned too)
+        self.steps: list[tuple] = []  # path id -> steps
+        self.prefixes: list[tuple[int, ...]] = []  # path id -> ids of its prefixes: the root () first, itself last
+
+    def path_id(self, steps: tuple) -> int:
+        pid = self.paths.get(steps)
+        if pid is not None:
+            return pid
+        known = len(steps) - 1  # the longest interned prefix (-1: none yet), then intern the levels below it
+        while known >= 0 and steps[:known] not in self.paths:
+            known -= 1
+        above = self.prefixes[self.paths[steps[:known]]] if known >= 0 else ()
+        for level in range(known + 1, len(steps) + 1):
+            pid = self.paths[steps[:level]] = len(self.steps)
+            self.steps.append(steps[:level])
+            above = above + (pid,)
+            self.prefixes.append(above)
+        return pid
 
 
 class JSONEncoder(TransformerMixin):
@@ -127,6 +148,14 @@ class JSONEncoder(TransformerMixin):
     arrays : "ordered" or "bag"
     max_depth : int
         Deepest nesting of containers accepted (64); deeper input raises ValueError.
+    max_leaves : int
+        Most leaves (strings, numbers, atoms, empty containers) one record may
+        expand to (100,000); a larger record raises ValueError before its
+        vectors are computed. A list or dict reachable twice in a record is
+        encoded at each place it appears, so shared references count once per
+        appearance (40 levels of ``[a, a]`` are 2**40 leaves, and rejected).
+        Each leaf costs O(dim log dim) and a new array position one role
+        (about 1 ms at dim 10,000); memory stays bounded by blocks of leaves.
 
     Notes
     -----
@@ -137,10 +166,11 @@ class JSONEncoder(TransformerMixin):
 
     def __init__(self, model_or_dim: MBAT | int = 10_000, *, seed: Seed = None, strings: str = "soft",
                  ngram: int = 3, numbers: str = "soft", number_scale: float | Mapping[str, float] = 1.0,
-                 arrays: str = "ordered", max_depth: int = 64):
+                 arrays: str = "ordered", max_depth: int = 64, max_leaves: int = 100_000):
         # the arguments unchanged under their own names (scikit-learn's get_params); derived state is private
         self.model_or_dim, self.seed, self.number_scale = model_or_dim, seed, number_scale
         self.strings, self.numbers, self.arrays, self.ngram, self.max_depth = strings, numbers, arrays, ngram, max_depth
+        self.max_leaves = max_leaves
         if isinstance(model_or_dim, MBAT):
             self._model = model_or_dim
         elif isinstance(model_or_dim, (int, np.integer)) and not isinstance(model_or_dim, bool):
@@ -151,20 +181,20 @@ class JSONEncoder(TransformerMixin):
                                      ("arrays", arrays, ("ordered", "bag"))):
             if value not in options:
                 raise ValueError(f"`{name}` must be one of {options}; got {value!r}")
-        for name, value in (("ngram", ngram), ("max_depth", max_depth)):
+        for name, value in (("ngram", ngram), ("max_depth", max_depth), ("max_leaves", max_leaves)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"`{name}` must be an int >= 1; got {value!r}")
-        self._ngram, self._max_depth = int(ngram), int(max_depth)
+        self._ngram, self._max_depth, self._max_leaves = int(ngram), int(max_depth), int(max_leaves)
         self._scales = self._check_scales(number_scale)
         self._memory = ItemMemory(self._model, seed=seed)
         rng = np.random.default_rng(np.random.SeedSequence([self._memory.entropy, 0x4A534F4E]))  # "JSON"
         self._freq = rng.standard_normal(self.dim)
         self._phase = rng.uniform(0.0, 2.0 * np.pi, self.dim)
-        self._roles: dict[Any, Role] = {}
+        self._roles: dict[Any, tuple[Role, int]] = {}  # step -> (role, bytes), oldest first
+        self._role_bytes = 0
+        self._string_terms = 0
         self._string_rows: dict[str, np.ndarray] = {}
         self._atom_rows: dict[str, np.ndarray] = {}
-        self._paths: dict[tuple, int] = {}
-        self._path_list: list[tuple] = []
 
     @staticmethod
     def _check_scales(number_scale: Any) -> tuple[float, dict[str, float]]:
@@ -197,35 +227,36 @@ class JSONEncoder(TransformerMixin):
 
     # ------------------------------------------------------------------ parts
     def _role(self, step: str | int) -> Role:
-        role = self._roles.get(step)
-        if role is None:
-            role = self._model.role(f"[{step}]" if isinstance(step, int) else f"key:{step}")
-            if len(self._roles) >= _ROLE_CACHE:
-                self._roles.pop(next(iter(self._roles)))
-            self._roles[step] = role
+        cached = self._roles.get(step)
+        if cached is not None:
+            return cached[0]
+        role = self._model.role(f"[{step}]" if isinstance(step, int) else f"key:{step}")
+        size = sum(f.signs.nbytes + f.perms.nbytes if f.matrix is None else f.matrix.nbytes for f in role.factors)
+        while self._roles and self._role_bytes + size > _ROLE_CACHE_BYTES:
+            self._role_bytes -= self._roles.pop(next(iter(self._roles)))[1]
+        self._roles[step] = (role, size)
+        self._role_bytes += size
         return role
 
     def _string_atoms(self, s: str) -> np.ndarray:
         rows = self._string_rows.get(s)
         if rows is None:
             if self.strings == "exact":
-                keys = ["s:" + s]
+                rows = self._memory.add(["s:" + s])
             else:
                 padded = "\x02" + s.lower() + "\x03"
                 n = min(self._ngram, len(padded))
-                keys = ["g:" + padded[i : i + n] for i in range(len(padded) - n + 1)]
-            rows = self._memory.add(keys)
-            if len(self._string_rows) >= _STRING_CACHE:
+                distinct: dict[str, int] = {}  # a long string repeats its n-grams: add each once
+                count = len(padded) - n + 1
+                terms = np.fromiter((distinct.setdefault(padded[i : i + n], len(distinct)) for i in range(count)),
+                                    np.int64, count)
+                rows = self._memory.add(["g:" + g for g in distinct])[terms]
+            if len(self._string_rows) >= _STRING_CACHE or self._string_terms + len(rows) > _STRING_CACHE_TERMS:
                 self._string_rows.clear()
+                self._string_terms = 0
+            self._string_terms += len(rows)
             self._string_rows[s] = rows
         return rows
-
-    def _path_id(self, steps: tuple) -> int:
-        pid = self._paths.get(steps)
-        if pid is None:
-            pid = self._paths[steps] = len(self._path_list)
-            self._path_list.append(steps)
-        return pid
 
     def _scale(self, key: str | None) -> float:
         default, per_key = self._scales
@@ -243,11 +274,13 @@ class JSONEncoder(TransformerMixin):
         # stack items: (value, steps for roles, steps for messages, weight, depth, nearest key) or an exit marker
         stack: list[Any] = [(obj, (), (), 1.0, 0, key)]
         ancestors: set[int] = set()
+        first, pending = len(leaves.record), 1  # values on the stack: each gives at least one leaf
         while stack:
             item = stack.pop()
             if isinstance(item, int):  # leaving a container
                 ancestors.discard(item)
                 continue
+            pending -= 1
             value, steps, at, weight, depth, near = item
             if isinstance(value, (dict, list, tuple)):
                 if depth >= self._max_depth:
@@ -257,6 +290,10 @@ class JSONEncoder(TransformerMixin):
                 if len(value) == 0:
                     self._atom_leaf(leaves, record, steps, weight, "#{}" if isinstance(value, dict) else "#[]")
                     continue
+                pending += len(value)
+                if len(leaves.record) - first + pending > self._max_leaves:
+                    raise ValueError(f"JSON record has more than max_leaves={self._max_leaves} leaves (strings, "
+                                     f"numbers, atoms) at {where(at)}: pass a larger max_leaves to encode it")
                 ancestors.add(id(value))
                 stack.append(id(value))
                 w = weight / math.sqrt(len(value))
@@ -304,7 +341,7 @@ class JSONEncoder(TransformerMixin):
 
     def _leaf(self, leaves: _Leaves, record: int, steps: tuple, weight: float, rows: np.ndarray) -> None:
         leaves.record.append(record)
-        leaves.path.append(self._path_id(steps))
+        leaves.path.append(leaves.path_id(steps))
         leaves.weight.append(weight)
         leaves.rows.append(rows)
         leaves.term_starts.append(leaves.term_starts[-1] + len(rows))
@@ -325,42 +362,69 @@ class JSONEncoder(TransformerMixin):
         return out
 
     def _encode_chunk(self, objs: Sequence[Any], offset: int, key: str | None = None) -> np.ndarray:
+        """Records -> ``(len(objs), dim)`` float32 of unit norm.
+
+        The leaves are turned into vectors a block at a time (``_BLOCK_BYTES``
+        of them), in walk order; each block's vectors are added into their
+        records' rows in walk order, so a record gets the same bytes whatever
+        the batch or block it falls in, and the scratch never exceeds a block.
+        """
         leaves = _Leaves()
         for i, obj in enumerate(objs):
             self._walk(obj, i, leaves, f" in objs[{offset + i}]" if offset >= 0 else "", key)
         n_leaves = len(leaves.record)
+        record = np.asarray(leaves.record, np.int64)
+        path = np.asarray(leaves.path, np.int64)
         weight = np.asarray(leaves.weight, np.float64)
         term_starts = np.asarray(leaves.term_starts, np.int64)
         rows = np.concatenate(leaves.rows) if leaves.rows else np.empty(0, np.int64)
-        # leaves sorted by path, so the leaves sharing a path are one contiguous slice
-        path = np.asarray(leaves.path, np.int64)
-        order = np.argsort(path, kind="stable")
-        where = np.empty(n_leaves, np.int64)
-        where[order] = np.arange(n_leaves)
-        # leaf vectors: atom rows weighted by leaf weight / sqrt(terms of the leaf), plus number features
-        n_terms = np.diff(term_starts)
+        n_terms = np.diff(term_starts)  # atom rows weighted by leaf weight / sqrt(terms of the leaf)
         term_w = np.repeat(weight / np.sqrt(np.maximum(n_terms, 1)), n_terms).astype(np.float32)
-        vecs = np.empty((n_leaves, self.dim), np.float32)
-        K.segment_sum(rows, term_w, self._memory.vectors, term_starts, order, vecs)
-        if leaves.number_leaf:
-            idx = np.asarray(leaves.number_leaf, np.int64)
-            feats = self._number_features(np.asarray(leaves.number_value) / np.asarray(leaves.number_scale))
-            vecs[where[idx]] += feats * weight[idx, None].astype(np.float32)
-        # roles: every leaf sharing a path gets the same product of roles, innermost first
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(path[order])) + 1, [n_leaves]])
-        for a, b in itertools.pairwise(bounds):
-            steps = self._path_list[path[order[a]]]
-            if steps:
-                x = vecs[a:b]
-                for step in reversed(steps):
-                    x = self._model._apply(self._role(step), x)  # vectors built here: no re-validation
-                vecs[a:b] = x
-        # records: sum of their leaves (a record's leaves are contiguous before sorting), unit norm
-        leaf_starts = np.searchsorted(np.asarray(leaves.record, np.int64), np.arange(len(objs) + 1)).astype(np.int64)
-        out = np.empty((len(objs), self.dim), np.float32)
-        K.segment_sum(where, np.ones(n_leaves, np.float32), vecs, leaf_starts, np.arange(len(objs)), out)
+        number = np.full(n_leaves, -1, np.int64)  # leaf -> its soft number, or -1
+        number[np.asarray(leaves.number_leaf, np.int64)] = np.arange(len(leaves.number_leaf))
+        values = np.asarray(leaves.number_value, np.float64) / np.asarray(leaves.number_scale, np.float64)
+        out = np.zeros((len(objs), self.dim), np.float32)
+        block = max(1, _BLOCK_BYTES // (4 * self.dim))
+        scratch = np.empty((min(block, n_leaves), self.dim), np.float32)
+        for a in range(0, n_leaves, block):
+            b = min(a + block, n_leaves)
+            order = a + self._trie_order(leaves, path[a:b])  # the block's leaves, paths sharing prefixes together
+            vecs = scratch[: b - a]
+            K.segment_sum(rows, term_w, self._memory.vectors, term_starts, order, vecs)
+            soft = np.flatnonzero(number[order] >= 0)
+            if soft.shape[0]:
+                feats = self._number_features(values[number[order[soft]]])
+                K.add_scaled_rows(vecs, soft, feats, weight[order[soft]].astype(np.float32))
+                del feats
+            self._apply_roles(leaves, path[order], vecs)
+            where = np.empty(b - a, np.int64)  # leaf (walk order) -> its row of vecs
+            where[order - a] = np.arange(b - a)
+            starts = np.flatnonzero(np.diff(record[a:b], prepend=-1, append=-1)).astype(np.int64)
+            K.add_segments(vecs, where, starts, record[a + starts[:-1]], out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
+
+    @staticmethod
+    def _trie_order(leaves: _Leaves, path: np.ndarray) -> np.ndarray:
+        """Positions of ``path`` (path ids) sorted so that the paths sharing any prefix are contiguous."""
+        distinct, inverse = np.unique(path, return_inverse=True)
+        rank = np.empty(distinct.shape[0], np.int64)
+        rank[sorted(range(distinct.shape[0]), key=lambda j: leaves.prefixes[distinct[j]])] = np.arange(rank.shape[0])
+        return np.argsort(rank[inverse], kind="stable")
+
+    def _apply_roles(self, leaves: _Leaves, path: np.ndarray, vecs: np.ndarray) -> None:
+        """Apply every leaf's roles to ``vecs`` in place, innermost first; one call per prefix, for all
+        the rows under it (``path``: the rows' path ids, in ``_trie_order``)."""
+        distinct, inverse = np.unique(path, return_inverse=True)
+        depth = max(len(leaves.steps[p]) for p in distinct) if distinct.shape[0] else 0
+        for level in range(depth, 0, -1):
+            prefix = np.array([leaves.prefixes[p][level] if len(leaves.steps[p]) >= level else -1
+                               for p in distinct], np.int64)[inverse]
+            cuts = np.flatnonzero(np.diff(prefix, prepend=-2, append=-2))
+            for a, b in itertools.pairwise(cuts):
+                if prefix[a] >= 0:  # rows a:b share this prefix: apply its last step's role
+                    step = leaves.steps[prefix[a]][-1]
+                    vecs[a:b] = self._model._apply(self._role(step), vecs[a:b])  # vectors built here: no re-validation
 
     # ------------------------------------------------------------------ public
     def encode(self, obj: Any, *, device: Any = None) -> Any:

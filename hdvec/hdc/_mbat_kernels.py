@@ -35,8 +35,58 @@ def structured_apply(x, signs, perms, starts, sizes, transpose, out):
     gets the same float32 arithmetic whatever the batch around it, so encoding
     a record alone, in a batch or on another Dask worker gives the same bytes.
     ``structured_apply_rows`` (float64) stays as the reference.
+
+    Batches of fewer than ``_FEW_ROWS`` rows go through ``structured_apply_few``
+    instead: the tiles' float32 operations in the same order, one row at a
+    time, so the bytes are the same (tested) at a fraction of a tile's cost.
     """
-    structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out)
+    if x.shape[0] < _FEW_ROWS:
+        structured_apply_few(x, signs, perms, starts, sizes, transpose, out)
+    else:
+        structured_apply_tiles(x, signs, perms, starts, sizes, transpose, out)
+
+
+_FEW_ROWS = 7  # measured at D = 10,000 (2 cores): one row 1.28 ms as a tile, 0.24 ms alone; 8 rows alone cost a tile
+
+
+@njit(cache=True, nogil=True)
+def structured_apply_few(x, signs, perms, starts, sizes, transpose, out):
+    """``structured_apply_tiles`` one row at a time: float32, the same operations in the same order."""
+    n, dim = x.shape
+    n_rounds = signs.shape[0]
+    v = np.empty(dim, np.float32)
+    t = np.empty(dim, np.float32)
+    for r in range(n):
+        for j in range(dim):
+            v[j] = x[r, j]
+        for step in range(n_rounds):
+            k = n_rounds - 1 - step if transpose else step
+            if not transpose:
+                for j in range(dim):
+                    p = perms[k, j]
+                    t[j] = v[p] * np.float32(signs[k, p])
+                v, t = t, v
+            for b in range(starts.shape[0]):
+                lo, size = starts[b], sizes[b]
+                h = 1
+                while h < size:
+                    for i0 in range(lo, lo + size, 2 * h):
+                        for j in range(i0, i0 + h):
+                            a = v[j]
+                            c = v[j + h]
+                            v[j] = a + c
+                            v[j + h] = a - c
+                    h *= 2
+                scale = np.float32(1.0 / np.sqrt(size))
+                for j in range(lo, lo + size):
+                    v[j] *= scale
+            if transpose:
+                for j in range(dim):
+                    p = perms[k, j]
+                    t[p] = v[j] * np.float32(signs[k, p])
+                v, t = t, v
+        for j in range(dim):
+            out[r, j] = v[j]
 
 
 @njit(cache=True, nogil=True, parallel=True)

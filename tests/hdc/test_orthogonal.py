@@ -123,6 +123,10 @@ def test_tiled_structured_kernel_matches_row_kernel(dim, rounds):
         MK.structured_apply_rows(x, f.signs, f.perms, m.starts, m.sizes, transpose, rows)
         MK.structured_apply_tiles(x, f.signs, f.perms, m.starts, m.sizes, transpose, tiles)
         np.testing.assert_allclose(tiles, rows, atol=2e-6)
+        for n in (1, 3, 37):  # the one-row-at-a-time float32 kernel gives the tiles' bytes
+            few = np.empty_like(x[:n])
+            MK.structured_apply_few(x[:n], f.signs, f.perms, m.starts, m.sizes, transpose, few)
+            np.testing.assert_array_equal(few, tiles[:n])
     # batches (tiles) and single rows give the same binding, and unbind inverts it
     b = m.bind(x, m.role("r"))
     np.testing.assert_allclose(b[5], m.bind(x[5], m.role("r")), atol=2e-6)
