@@ -24,6 +24,7 @@ def test_writers_and_readers(spec, metric):
         idx.train(data)
     idx.add(data[:2000])
     removed_at: dict[int, float] = {}  # id -> time its remove() returned
+    recent: list[int] = []  # removed ids, newest last (an id's vector is data[id])
     errors: list[BaseException] = []
     stop = threading.Event()
 
@@ -42,6 +43,7 @@ def test_writers_and_readers(spec, metric):
                 idx.remove(gone)
                 t = time.perf_counter()
                 removed_at.update(dict.fromkeys(gone.tolist(), t))
+                recent.extend(gone.tolist())
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -53,7 +55,8 @@ def test_writers_and_readers(spec, metric):
         rng = np.random.default_rng(seed)
         try:
             while not stop.is_set():
-                q = data[rng.integers(0, 6000, 8)]
+                # the vectors of ids just removed (a stale search finds them first), and random ones
+                q = data[np.concatenate([np.array(recent[-24:], np.int64), rng.integers(0, 6000, 8)])]
                 began = time.perf_counter()
                 _, ids = idx.search(q, 10, nprobe=4)
                 for i in np.unique(ids[ids >= 0]).tolist():
