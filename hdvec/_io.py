@@ -31,6 +31,7 @@ MAGIC = b"HDVEC\x00\x00\x01"
 VERSION = 1
 ALIGN = 64
 _PREAMBLE = struct.Struct("<8sIQ32s")
+_READ_CHUNK = 64 << 20  # bytes read and hashed at a time
 _DTYPES = {"bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64",
            "complex64", "complex128"}
 
@@ -174,17 +175,30 @@ def read_arrays(path: str | os.PathLike, *, mmap: bool = False) -> tuple[dict, d
             if mmap and nbytes:
                 arr = np.memmap(path, dtype=dtype, mode="r", offset=e["offset"], shape=shape)
                 data = _raw(arr)
+                digest = hashlib.sha256(data).hexdigest()
             else:
-                f.seek(e["offset"])
-                buf = f.read(nbytes)
-                if len(buf) != nbytes:
-                    raise FormatError(f"'{path}' is truncated: array {e['name']!r}")
-                arr = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
-                data = buf
-            if hashlib.sha256(data).hexdigest() != e["sha256"]:
+                arr, digest = _read_into(f, path, e["name"], e["offset"], dtype, shape, nbytes)
+            if digest != e["sha256"]:
                 raise FormatError(f"'{path}' is corrupted: checksum mismatch in array {e['name']!r}")
             arrays[e["name"]] = arr
     return meta, arrays
+
+
+def _read_into(f: Any, path: Path, name: str, offset: int, dtype: np.dtype, shape: tuple, nbytes: int
+               ) -> tuple[np.ndarray, str]:
+    """Read one array straight into its destination, hashing ``_READ_CHUNK`` bytes at a time (no second copy)."""
+    arr = np.empty(shape, dtype)
+    view = memoryview(arr.reshape(-1).view(np.uint8))
+    h = hashlib.sha256()
+    f.seek(offset)
+    pos = 0
+    while pos < nbytes:
+        got = f.readinto(view[pos : pos + _READ_CHUNK])
+        if not got:
+            raise FormatError(f"'{path}' is truncated: array {name!r}")
+        h.update(view[pos : pos + got])
+        pos += got
+    return arr, h.hexdigest()
 
 
 def encode_keys(keys: list[Any]) -> list[list[Any]]:

@@ -52,3 +52,18 @@ def test_empty_arrays_round_trip(tmp_path):
     write_arrays(tmp_path / "e.hdvec", {"a": 1}, {"none": np.empty((0, 5), np.float32), "x": np.arange(3)})
     meta, arrays = read_arrays(tmp_path / "e.hdvec")
     assert meta == {"a": 1} and arrays["none"].shape == (0, 5) and arrays["x"].tolist() == [0, 1, 2]
+
+
+def test_arrays_are_read_straight_into_place_without_a_second_copy(tmp_path):
+    import tracemalloc
+
+    a = np.random.default_rng(0).standard_normal((1000, 2000)).astype(np.float32)  # 8 MB
+    write_arrays(tmp_path / "a.hdv", {"kind": "x"}, {"a": a})
+    tracemalloc.start()
+    try:
+        _, arrays = read_arrays(tmp_path / "a.hdv")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(arrays["a"], a)
+    assert peak < 1.1 * a.nbytes, peak / a.nbytes  # reading whole, then copying, held 2x
