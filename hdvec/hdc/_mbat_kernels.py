@@ -8,8 +8,9 @@ from numba import njit, prange
 
 
 @njit(cache=True, nogil=True)
-def _fwht_inplace(v, start, size):
-    """Orthonormal Walsh-Hadamard transform of v[start:start+size] (size a power of two)."""
+def _fwht_inplace(v, start, size, scale):
+    """Orthonormal Walsh-Hadamard transform of v[start:start+size] (size a power of two); ``scale`` is
+    ``1 / sqrt(size)`` in v's precision (float32 callers round it first, as the tiles do)."""
     h = 1
     while h < size:
         for i in range(start, start + size, 2 * h):
@@ -19,7 +20,6 @@ def _fwht_inplace(v, start, size):
                 v[j] = a + b
                 v[j + h] = a - b
         h *= 2
-    scale = 1.0 / np.sqrt(size)
     for j in range(start, start + size):
         v[j] *= scale
 
@@ -67,19 +67,7 @@ def structured_apply_few(x, signs, perms, starts, sizes, transpose, out):
                     t[j] = v[p] * np.float32(signs[k, p])
                 v, t = t, v
             for b in range(starts.shape[0]):
-                lo, size = starts[b], sizes[b]
-                h = 1
-                while h < size:
-                    for i0 in range(lo, lo + size, 2 * h):
-                        for j in range(i0, i0 + h):
-                            a = v[j]
-                            c = v[j + h]
-                            v[j] = a + c
-                            v[j + h] = a - c
-                    h *= 2
-                scale = np.float32(1.0 / np.sqrt(size))
-                for j in range(lo, lo + size):
-                    v[j] *= scale
+                _fwht_inplace(v, starts[b], sizes[b], np.float32(1.0 / np.sqrt(sizes[b])))
             if transpose:
                 for j in range(dim):
                     p = perms[k, j]
@@ -163,12 +151,12 @@ def structured_apply_rows(x, signs, perms, starts, sizes, transpose, out):
                 for j in range(dim):
                     t[j] = v[perms[k, j]] * signs[k, perms[k, j]]
                 for b in range(starts.shape[0]):
-                    _fwht_inplace(t, starts[b], sizes[b])
+                    _fwht_inplace(t, starts[b], sizes[b], 1.0 / np.sqrt(sizes[b]))
                 v, t = t, v
         else:
             for k in range(n_rounds - 1, -1, -1):
                 for b in range(starts.shape[0]):
-                    _fwht_inplace(v, starts[b], sizes[b])
+                    _fwht_inplace(v, starts[b], sizes[b], 1.0 / np.sqrt(sizes[b]))
                 for j in range(dim):
                     p = perms[k, j]
                     t[p] = v[j] * signs[k, p]
