@@ -63,6 +63,7 @@ ENTRY_POINTS = {
     "index.knn_hamming": (WORDS, lambda q, k, c: knn_hamming(q, WORDS, k)),
     "Index.search[Flat]": (FLOATS, lambda q, k, c: _index("Flat").search(q, k)),
     "Index.search[IVF,LVQ8,Rerank]": (FLOATS, lambda q, k, c: _index("IVF4,LVQ8,Rerank").search(q, k, nprobe=4)),
+    "Index.search[IVF,PQ,Rerank]": (FLOATS, lambda q, k, c: _index("IVF4,PQ,Rerank").search(q, k, nprobe=4)),
     "Index.search[cosine]": (FLOATS, lambda q, k, c: _index("Flat", "cosine").search(q, k)),
     "Index.search[hamming]": (WORDS, lambda q, k, c: _index("Flat", "hamming").search(q, k)),
     "Index.search[filter]": (FLOATS, lambda q, k, c: _index("IVF4,Flat").search(q, k, filter=np.arange(N))),

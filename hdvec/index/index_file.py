@@ -19,6 +19,7 @@ import numpy as np
 from .._io import FormatError, read_arrays, write_arrays
 from ..hdc.binary import tail_mask
 from .codes import padded_dim
+from .fastscan import KSUB, default_m
 from .partition import Partition
 from .spec import IndexSpec, parse_spec
 from .storage import ListStorage
@@ -101,6 +102,9 @@ def check_arrays(path: Any, h: dict, arrays: dict) -> None:
                trained)
     if spec.codes == "rabitq":
         _check(path, arrays, "rotation", np.float32, (padded_dim(work),) * 2, trained)
+    m = (spec.pq_m or default_m(work)) if spec.codes == "pq4" else 0
+    if m:
+        _check(path, arrays, "codebooks", np.float32, (m, KSUB, work // m), trained)
     if not n:
         return
     if hamming:
@@ -116,6 +120,10 @@ def check_arrays(path: Any, h: dict, arrays: dict) -> None:
             _check(path, arrays, f"data.lvq_{name}", np.float32, (n,))
         if spec.codes == "lvq4x8":
             _check(path, arrays, "data.lvq_res_codes", np.uint8, (n, work))
+    elif spec.codes == "pq4":
+        _check(path, arrays, "data.pq_codes", np.uint8, (n, m))
+        if arrays["data.pq_codes"].max() >= KSUB:
+            raise _fail(path, "array 'data.pq_codes'", f"must hold 4-bit codes (< {KSUB})")
     else:
         _check(path, arrays, "data.rq_words", np.uint64, (n, padded_dim(work) // 64))
         for name in ("norm", "ip"):
@@ -130,7 +138,7 @@ def check_arrays(path: Any, h: dict, arrays: dict) -> None:
 def write(index: Any, st: Any, path: Any, nprobe: int | None) -> None:
     """Write ``index`` with its (compacted) rows ``st`` and its nprobe setting (None: the default) to ``path``."""
     arrays = st.arrays()
-    for name in ("mean", "matrix", "rotation"):
+    for name in ("mean", "matrix", "rotation", "codebooks"):
         if getattr(index, name) is not None:
             arrays[name] = getattr(index, name)
     if index.partition is not None:
@@ -154,7 +162,7 @@ def read(cls: Any, path: Any, mmap: bool = False) -> Any:
         raise FormatError(f"'{path}' is corrupted: header field 'spec' does not fit the index ({exc})") from None
     idx.trained = h["trained"]
     n, next_id = h["n"], h["next_id"]
-    for name in ("mean", "matrix", "rotation"):
+    for name in ("mean", "matrix", "rotation", "codebooks"):
         setattr(idx, name, arrays.pop(name, None))
     centroids = arrays.pop("centroids", None)
     if centroids is not None:

@@ -27,6 +27,7 @@ from .._progress import progress_bar, progress_close, progress_step
 from .._validation import Seed, as_rng, check_count, check_dim, check_k, seed_entropy
 from ..hdc.search import empty_results, pad_results, shape_results, work_k
 from . import codes as C
+from . import fastscan as FS
 from . import index_file
 from . import scan as S
 from ._kernels import serial
@@ -93,6 +94,7 @@ class Index:
         self.matrix: np.ndarray | None = None  # (dim, work_dim) projection, or None
         self.partition: Partition | None = None
         self.rotation: np.ndarray | None = None  # RaBitQ
+        self.codebooks: np.ndarray | None = None  # PQ4 (m, 16, work_dim / m)
         self.storage = ListStorage(self.nlist)  # an immutable snapshot: writes swap in a new one
         self._write_lock = threading.Lock()
         self._device_cache: dict[str, tuple[ListStorage, Any]] = {}  # per-row arrays as torch tensors, by device
@@ -132,7 +134,7 @@ class Index:
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays held (codes, full vectors, ids, attributes, centroids, projection)."""
-        extra = [a for a in (self.mean, self.matrix, self.rotation) if a is not None]
+        extra = [a for a in (self.mean, self.matrix, self.rotation, self.codebooks) if a is not None]
         if self.partition is not None:
             extra.append(self.partition.centroids)
         return self.storage.nbytes + int(sum(a.nbytes for a in extra))
@@ -196,7 +198,7 @@ class Index:
         rng = as_rng(self.seed)
         if not self.storage.n_rows:
             self.storage = ListStorage(self.nlist)
-        stages = 1 + (spec.reduction is not None) + (spec.nlist is not None) + (spec.codes == "rabitq")
+        stages = 1 + (spec.reduction is not None) + (spec.nlist is not None) + (spec.codes in ("rabitq", "pq4"))
         bar = progress_bar(stages, "Index.train", "stage", progress, 2 if x.shape[0] > _CHUNK else stages + 1)
         if self.metric == "hamming":
             if spec.nlist:
@@ -217,6 +219,8 @@ class Index:
         progress_step(bar, spec.nlist is not None)
         if spec.codes == "rabitq":
             self.rotation = C.rabitq_rotation(work.shape[1], rng)
+        elif spec.codes == "pq4":
+            self.codebooks = FS.train_codebooks(work, spec.pq_m or FS.default_m(work.shape[1]), rng)
         progress_close(bar, stages)
         self.trained = True
         log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
@@ -289,7 +293,7 @@ class Index:
         if self.metric == "hamming":
             return {"words": x, "_list": self._lists(x)}
         work = self.work(x)
-        out = {"_list": self._lists(work), **C.encode_rows(spec.codes, work, self.rotation)}
+        out = {"_list": self._lists(work), **C.encode_rows(spec.codes, work, self.rotation, self.codebooks)}
         if spec.rerank and spec.codes != "flat":
             out["full"] = x - self.mean  # centred original vectors for the exact re-rank
         return out

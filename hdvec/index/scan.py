@@ -17,6 +17,7 @@ from ..hdc.search import dense_topk, empty_results, hamming_topk
 from . import _kernels as K
 from . import _list_kernels as L
 from . import codes as C
+from . import fastscan as FS
 from ._kernels import serial
 
 SERIAL_WORK = 2e6  # searches touching fewer bytes than this run on one thread (see _kernels.serial)
@@ -53,8 +54,11 @@ def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     elif spec.codes.startswith("lvq"):
         _scan_lvq(work, probes, st.offsets, st.codes("lvq_"), 8 if spec.codes == "lvq8" else 4, ip, allowed,
                     out_d, out_r)
-    else:
+    elif spec.codes == "rabitq":
         _scan_rabitq(work, probes, st.offsets, st.codes("rq_"), index.rotation, ip, allowed, out_d, out_r)
+    else:
+        blocks, block_offsets = st.derived("pq_blocks", lambda s: FS.pack_blocks(s.data["pq_codes"], s.offsets))
+        out_d, out_r = FS.scan(work, index.codebooks, ip, probes, st.offsets, blocks, block_offsets, allowed, kk)
     if spec.rerank and spec.codes != "flat":
         return _rerank_full(index.full_query(qv), out_r, st.data["full"], ip, k)
     if spec.codes == "lvq4x8":
@@ -77,6 +81,8 @@ def search_rows(index: Any, st: Any, qv: np.ndarray, k: int, rows: np.ndarray) -
             sub = np.ascontiguousarray(st.data["vectors"][rows])
         elif index.spec.codes.startswith("lvq"):
             sub = C.lvq_decode_rows(st.codes("lvq_"), rows, work.shape[1], 2 if index.spec.codes == "lvq4x8" else 1)
+        elif index.spec.codes == "pq4":
+            sub = FS.decode(st.data["pq_codes"][rows], index.codebooks)
         else:  # RaBitQ keeps no reconstruction: decode |x| * R x_bar / <o_bar, o>
             sub = C.rabitq_decode_rows(st.codes("rq_"), rows, index.rotation, work.shape[1])
         d, r = dense_topk(work, sub, k, metric)
@@ -108,7 +114,7 @@ def search_probed(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allo
                   device: Any) -> tuple[np.ndarray, np.ndarray]:
     """The ``nprobe`` nearest lists of each query scanned: in torch on ``device``, else by the Numba kernels
     (on one thread when the search is small)."""
-    if device is not None:
+    if device is not None and index.spec.codes != "pq4":  # fast-scan codes are scanned on the CPU
         return search_torch(index, st, qv, k, nprobe, allowed, device)
     with serial(search_bytes(index, st, qv.shape[0], nprobe) < SERIAL_WORK):
         return search_lists(index, st, qv, k, nprobe, allowed)

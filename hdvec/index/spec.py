@@ -7,8 +7,11 @@ Tokens, in pipeline order (each optional except the codes):
 * partition: ``IVF{nlist}`` (k-means coarse centroids, ``nprobe`` lists
   scanned per query); without it every vector is scanned;
 * codes: ``Flat`` (float32, exact), ``LVQ8``, ``LVQ4``, ``LVQ4x8``
-  (4-bit codes scanned, 8-bit residual for re-scoring) or ``RaBitQ``
-  (1 bit per dimension); binary (Hamming) indexes only take ``Flat``;
+  (4-bit codes scanned, 8-bit residual for re-scoring), ``RaBitQ``
+  (1 bit per dimension) or ``PQ{m}`` (``m`` 4-bit product-quantizer codes
+  scanned by the fast-scan kernels; ``PQ`` alone: two dimensions per code;
+  Faiss's ``PQ{m}x4fs`` spelling is accepted); binary (Hamming) indexes only
+  take ``Flat``;
 * ``Rerank`` or ``Rerank{f}``: re-score a shortlist of ``f * k`` candidates
   (default f = 4) with the full-precision vectors, kept in memory.
 """
@@ -19,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
-CODES = ("flat", "lvq8", "lvq4", "lvq4x8", "rabitq")
+CODES = ("flat", "lvq8", "lvq4", "lvq4x8", "rabitq", "pq4")
 _CODE_TOKENS = {"FLAT": "flat", "LVQ8": "lvq8", "LVQ4": "lvq4", "LVQ4X8": "lvq4x8", "RABITQ": "rabitq"}
 DEFAULT_RERANK = 4
 
@@ -30,7 +33,7 @@ class IndexSpec:
 
     Parameters
     ----------
-    codes : {"flat", "lvq8", "lvq4", "lvq4x8", "rabitq"}
+    codes : {"flat", "lvq8", "lvq4", "lvq4x8", "rabitq", "pq4"}
         What is stored and scanned per vector.
     reduction : {None, "pca", "rotation"}
         Dimension reduction (``PCA<d>``) or random rotation (``ROT``) before
@@ -41,6 +44,9 @@ class IndexSpec:
         Number of IVF lists; None scans every vector.
     rerank : int
         Shortlist factor of the exact re-rank (``Rerank<f>``); 0 = no re-rank.
+    pq_m : int or None
+        Sub-quantizers of ``pq4`` codes (None: half the working dimension);
+        only with ``codes="pq4"``.
 
     Raises
     ------
@@ -51,7 +57,7 @@ class IndexSpec:
     --------
     >>> from hdvec.index import IndexSpec, parse_spec
     >>> parse_spec("pca64,ivf1024,lvq8,rerank")
-    IndexSpec(codes='lvq8', reduction='pca', reduced_dim=64, nlist=1024, rerank=4)
+    IndexSpec(codes='lvq8', reduction='pca', reduced_dim=64, nlist=1024, rerank=4, pq_m=None)
     >>> str(IndexSpec("lvq4x8", nlist=512))
     'IVF512,LVQ4x8'
     """
@@ -61,6 +67,7 @@ class IndexSpec:
     reduced_dim: int | None = None
     nlist: int | None = None
     rerank: int = 0  # shortlist factor; 0 = no exact re-rank
+    pq_m: int | None = None  # sub-quantizers of pq4 codes; None = half the working dimension
 
     def __post_init__(self) -> None:
         if self.codes not in CODES:
@@ -75,6 +82,9 @@ class IndexSpec:
                 raise ValueError(f"`{name}` must be a positive int or None; got {v!r}")
         if isinstance(self.rerank, bool) or not isinstance(self.rerank, int) or self.rerank < 0:
             raise ValueError(f"`rerank` must be an int >= 0; got {self.rerank!r}")
+        if self.pq_m is not None and (self.codes != "pq4" or isinstance(self.pq_m, bool)
+                                      or not isinstance(self.pq_m, int) or self.pq_m < 1):
+            raise ValueError(f"`pq_m` must be a positive int, and only with codes='pq4'; got {self.pq_m!r}")
 
     @property
     def needs_training(self) -> bool:
@@ -89,13 +99,15 @@ class IndexSpec:
             parts.append("ROT")
         if self.nlist is not None:
             parts.append(f"IVF{self.nlist}")
-        parts.append({"flat": "Flat", "lvq8": "LVQ8", "lvq4": "LVQ4", "lvq4x8": "LVQ4x8", "rabitq": "RaBitQ"}[self.codes])
+        parts.append({"flat": "Flat", "lvq8": "LVQ8", "lvq4": "LVQ4", "lvq4x8": "LVQ4x8", "rabitq": "RaBitQ",
+                      "pq4": f"PQ{self.pq_m or ''}"}[self.codes])
         if self.rerank:
             parts.append("Rerank" if self.rerank == DEFAULT_RERANK else f"Rerank{self.rerank}")
         return ",".join(parts)
 
 
 _TOKEN = re.compile(r"^(PCA|IVF|RERANK)(\d*)$")
+_PQ_TOKEN = re.compile(r"^PQ(\d*)(X4FS)?$")
 
 
 def parse_spec(spec: str | IndexSpec) -> IndexSpec:
@@ -137,11 +149,17 @@ def parse_spec(spec: str | IndexSpec) -> IndexSpec:
             stage, key, value = 0, "reduction", "rotation"
         elif t in _CODE_TOKENS:
             stage, key, value = 2, "codes", _CODE_TOKENS[t]
+        elif _PQ_TOKEN.match(t):
+            num = _PQ_TOKEN.match(t).group(1)
+            if num and int(num) < 1:
+                raise ValueError(f"`spec`: PQ needs a positive number of sub-quantizers; got {t!r}")
+            stage, key, value = 2, "codes", "pq4"
+            fields["pq_m"] = int(num) if num else None
         else:
             m = _TOKEN.match(t)
             if m is None:
                 raise ValueError(f"`spec` has an unknown token {t!r} in {spec!r}; expected PCA<d>, ROT, IVF<nlist>, "
-                                 "Flat, LVQ8, LVQ4, LVQ4x8, RaBitQ or Rerank[<f>]")
+                                 "Flat, LVQ8, LVQ4, LVQ4x8, RaBitQ, PQ[<m>] or Rerank[<f>]")
             name, num = m.groups()
             if name == "RERANK":
                 stage, key, value = 3, "rerank", int(num) if num else DEFAULT_RERANK
@@ -161,7 +179,7 @@ def parse_spec(spec: str | IndexSpec) -> IndexSpec:
         fields[key] = value
         order.append(stage)
     if "codes" not in fields:
-        raise ValueError(f"`spec` must name the codes (Flat, LVQ8, LVQ4, LVQ4x8 or RaBitQ); got {spec!r}")
+        raise ValueError(f"`spec` must name the codes (Flat, LVQ8, LVQ4, LVQ4x8, RaBitQ or PQ<m>); got {spec!r}")
     return IndexSpec(**fields)
 
 
@@ -171,6 +189,11 @@ def check_spec(spec: IndexSpec, metric: str, dim: int) -> None:
         raise ValueError(f"`spec` for metric='hamming' may only be 'Flat' or 'IVF<n>,Flat'; got '{spec}'")
     if spec.reduction == "pca" and spec.reduced_dim > dim:
         raise ValueError(f"`spec` PCA{spec.reduced_dim} exceeds dim={dim}")
+    if spec.codes == "pq4" and spec.pq_m is not None:
+        work = spec.reduced_dim if spec.reduction == "pca" else dim
+        if work % spec.pq_m:
+            raise ValueError(f"`spec` PQ{spec.pq_m} needs a number of sub-quantizers dividing the working "
+                             f"dimension {work}")
 
 
 def default_spec(n: int, metric: str) -> IndexSpec:

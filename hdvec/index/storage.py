@@ -56,6 +56,7 @@ class ListStorage:
         self.next_id = 0
         self.version = 0
         self._sorted_ids = np.empty(0, np.int64)  # for id -> row lookups
+        self._derived: dict[str, Any] = {}  # arrays computed from this snapshot's rows (e.g. fast-scan blocks)
         self._sorted_rows = np.empty(0, np.int64)
 
     # ------------------------------------------------------------------ reading
@@ -85,7 +86,7 @@ class ListStorage:
         return [np.arange(offs[lst], offs[lst + 1])[live[offs[lst]:offs[lst + 1]]] for lst in range(self.nlist)]
 
     def codes(self, prefix: str) -> dict[str, np.ndarray]:
-        """The per-row arrays stored under ``prefix`` ('lvq_' or 'rq_'), with their plain keys."""
+        """The per-row arrays stored under ``prefix`` ('lvq_', 'rq_' or 'pq_'), with their plain keys."""
         return {key[len(prefix):]: v for key, v in self.data.items() if key.startswith(prefix)}
 
     @property
@@ -187,7 +188,15 @@ class ListStorage:
         order = np.argsort(self.ids[live], kind="stable")
         self._sorted_ids = self.ids[live][order]
         self._sorted_rows = live[order]
+        self._derived = {}
         self.version += 1
+
+    def derived(self, key: str, make: Any) -> Any:
+        """``make(self)`` computed once per snapshot and kept with it (two threads may both compute it)."""
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived[key] = make(self)
+        return value
 
     # ------------------------------------------------------------------ file arrays
     def arrays(self) -> dict[str, np.ndarray]:

@@ -1,0 +1,180 @@
+"""4-bit fast-scan codes (``hdvec.index.fastscan``): each kernel against its NumPy reference, then the
+``PQ`` codes inside ``Index`` (recall, filters, removal, files)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hdvec._io import FormatError, read_arrays, write_arrays
+from hdvec.index import Index, IndexSpec, knn, parse_spec
+from hdvec.index import _fastscan_kernels as FK
+from hdvec.index import fastscan as F
+
+KERNELS = [FK.block_sums_portable] + ([FK.block_sums_avx2] if FK.HAVE_AVX2 else [])
+
+
+def _unpack(blocks, block_offsets, offsets, m):
+    """Test-side inverse of pack_blocks: (n, m) codes in row order."""
+    nb = blocks.shape[0]
+    pairs = blocks.reshape(nb, blocks.shape[1], 2, 16)
+    low, high = pairs & 15, pairs >> 4  # vectors 0-15, 16-31
+    per_block = np.concatenate([low, high], axis=3).transpose(0, 3, 1, 2).reshape(nb, 32, 2 * blocks.shape[1])[:, :, :m]
+    rows = []
+    for lst in range(offsets.shape[0] - 1):
+        size = offsets[lst + 1] - offsets[lst]
+        rows.append(per_block[block_offsets[lst] : block_offsets[lst + 1]].reshape(-1, m)[:size])
+    return np.concatenate(rows)
+
+
+@settings(deadline=None, max_examples=25)
+@given(m=st.integers(1, 40), sizes=st.lists(st.integers(0, 70), min_size=1, max_size=5), seed=st.integers(0, 2**31))
+def test_packing_keeps_every_code_and_the_block_kernels_match_the_reference(m, sizes, seed):
+    rng = np.random.default_rng(seed)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    codes = rng.integers(0, 16, (offsets[-1], m), dtype=np.uint8)
+    blocks, block_offsets = F.pack_blocks(codes, offsets)
+    assert blocks.shape == (block_offsets[-1], (m + 1) // 2, 32)
+    np.testing.assert_array_equal(np.diff(block_offsets), -(-np.diff(offsets) // 32))
+    np.testing.assert_array_equal(_unpack(blocks, block_offsets, offsets, m), codes)
+    luts = rng.integers(0, min(256, 65536 // m), (3, blocks.shape[1], 32), dtype=np.uint8)
+    ref = F.block_sums_reference(blocks, luts)
+    out = np.empty(32, np.uint16)
+    for kernel in KERNELS:
+        for qi in range(3):
+            for b in range(blocks.shape[0]):
+                kernel(blocks, b, luts, qi, out)
+                np.testing.assert_array_equal(out, ref[qi, b], err_msg=str(kernel))
+
+
+def test_the_reference_sums_are_the_plain_table_lookups():
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 16, (32, 6), dtype=np.uint8)
+    blocks, _ = F.pack_blocks(codes, np.array([0, 32]))
+    tables = rng.integers(0, 200, (1, 6, 16), dtype=np.uint8)
+    luts = tables.reshape(1, 3, 32)  # pair j = tables 2j then 2j + 1
+    want = tables[0, np.arange(6), codes].astype(np.int64).sum(axis=1)
+    np.testing.assert_array_equal(F.block_sums_reference(blocks, luts)[0, 0], want)
+
+
+@settings(deadline=None, max_examples=25)
+@given(m=st.integers(1, 300), seed=st.integers(0, 2**31))
+def test_quantized_tables_estimate_within_half_a_step_per_table_and_fit_16_bits(m, seed):
+    rng = np.random.default_rng(seed)
+    tables = (rng.standard_normal((2, m, 16)) * rng.uniform(0.01, 100)).astype(np.float32)
+    q8, bias, scale = F.quantize_tables(tables)
+    flat = q8.reshape(2, -1, 16)[:, :m]
+    assert int(flat.astype(np.int64).max(axis=2).sum(axis=1).max()) <= 65535
+    codes = rng.integers(0, 16, (50, m))
+    for qi in range(2):
+        true = tables[qi, np.arange(m), codes].sum(axis=1, dtype=np.float64)
+        est = bias[qi] + flat[qi, np.arange(m), codes].sum(axis=1, dtype=np.float64) / scale[qi]
+        assert np.all(np.abs(est - true) <= (0.5 * m + 1e-3) / scale[qi] + 1e-4 * np.abs(true).max())
+
+
+def test_encode_matches_faiss_product_quantizer_codes():
+    import faiss
+
+    x = np.random.default_rng(2).standard_normal((500, 24)).astype(np.float32)
+    cb = F.train_codebooks(x, 12, seed=0)
+    pq = faiss.ProductQuantizer(24, 12, 4)
+    faiss.copy_array_to_vector(cb.ravel(), pq.centroids)
+    packed = pq.compute_codes(x)  # two 4-bit codes per byte, first sub-quantizer in the low nibble
+    want = np.stack([packed & 15, packed >> 4], axis=2).reshape(500, 12)
+    np.testing.assert_array_equal(F.encode(x, cb), want)
+    np.testing.assert_array_equal(F.train_codebooks(x, 12, seed=0), cb)  # seeded
+
+
+@pytest.mark.parametrize("metric_ip", [False, True])
+def test_scan_returns_the_top_estimates_of_the_probed_lists(metric_ip):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((700, 16)).astype(np.float32)
+    q = rng.standard_normal((4, 16)).astype(np.float32)
+    cb = F.train_codebooks(x, 8, seed=1)
+    codes = F.encode(x, cb)
+    offsets = np.array([0, 100, 100, 433, 700], np.int64)
+    blocks, block_offsets = F.pack_blocks(codes, offsets)
+    probes = np.array([[0, 2], [3, -1], [2, 2], [1, 0]], np.int64)
+    allowed = rng.random(700) < 0.8
+    d, r = F.scan(q, cb, metric_ip, probes, offsets, blocks, block_offsets, allowed, 9)
+    luts, bias, scale = F.quantize_tables(F.lookup_tables(q, cb, metric_ip))
+    sums = F.block_sums_reference(blocks, luts).reshape(4, -1)
+    lists = np.repeat(np.arange(4), np.diff(offsets))
+    slot = block_offsets[lists] * 32 + np.arange(700) - offsets[lists]
+    for qi in range(4):
+        rows = np.concatenate([np.arange(offsets[p], offsets[p + 1]) for p in np.unique(probes[qi][probes[qi] >= 0])])
+        rows = rows[allowed[rows]]
+        est = bias[qi] + sums[qi, slot[rows]].astype(np.float32) * (np.float32(1.0) / scale[qi])
+        order = np.lexsort((rows, est))[:9]
+        np.testing.assert_array_equal(r[qi, : order.shape[0]], rows[order])
+        np.testing.assert_array_equal(d[qi, : order.shape[0]], est[order].astype(np.float32))
+        assert np.all(r[qi, order.shape[0] :] == -1)
+
+
+def _clustered(n, d, nq, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((60, d)).astype(np.float32) * 3
+    xb = (centres[rng.integers(0, 60, n)] + rng.standard_normal((n, d))).astype(np.float32)
+    xq = (centres[rng.integers(0, 60, nq)] + rng.standard_normal((nq, d))).astype(np.float32)
+    return xb, xq
+
+
+XB, XQ = _clustered(6000, 32, 100)
+
+
+def _recall(found, truth):
+    return np.mean([len(set(f) & set(t)) / truth.shape[1] for f, t in zip(found, truth)])
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+def test_pq_index_with_rerank_finds_the_neighbours(metric):
+    idx = Index(32, metric=metric, spec="IVF32,PQ16,Rerank8", seed=0)
+    idx.train(XB)
+    idx.add(XB)
+    _, truth = knn(XQ, XB, 10, metric=metric)
+    _, got = idx.search(XQ, 10, nprobe=8)
+    assert _recall(got, truth) >= {"l2": 0.98, "ip": 0.97, "cosine": 0.94}[metric]  # measured 0.994, 0.988, 0.957
+    assert str(idx.spec) == "IVF32,PQ16,Rerank8" and idx.codebooks.shape == (16, 16, 2)
+
+
+def test_pq_spec_tokens_round_trip_and_check_the_dimension():
+    assert parse_spec("IVF64,PQ192x4fs,RFlat".replace(",RFlat", ",Rerank")) == IndexSpec("pq4", nlist=64, rerank=4,
+                                                                                      pq_m=192)
+    assert str(parse_spec("pq")) == "PQ" and parse_spec("PQ").pq_m is None
+    assert str(parse_spec("PCA16,IVF8,PQ8,Rerank2")) == "PCA16,IVF8,PQ8,Rerank2"
+    with pytest.raises(ValueError, match="dividing the working dimension 32"):
+        Index(32, spec="IVF8,PQ5")
+    with pytest.raises(ValueError, match="pq_m"):
+        IndexSpec("lvq8", pq_m=4)
+    with pytest.raises(ValueError, match="positive number"):
+        parse_spec("PQ0")
+
+
+def test_pq_index_filters_removal_and_files(tmp_path):
+    idx = Index(32, spec="IVF32,PQ,Rerank", seed=0)
+    idx.train(XB)
+    idx.add(XB, attributes={"tag": np.arange(6000) % 3})
+    d, i = idx.search(XQ, 10, nprobe=32, filter={"tag": 1})
+    assert np.all(i % 3 == 1)
+    allowed = np.flatnonzero(np.arange(6000) % 3 == 1)
+    _, truth = knn(XQ, XB[allowed], 10)
+    assert _recall(i, allowed[truth]) >= 0.95
+    gone = idx.search(XQ[:20], 1, nprobe=32)[1][:, 0]
+    idx.remove(np.unique(gone))
+    assert not np.isin(idx.search(XQ, 10, nprobe=32)[1], gone).any()
+    few = idx.search(XQ, 5, filter=np.arange(0, 6000, 500))[1]  # a selective filter: exact over decoded codes
+    assert np.isin(few[few >= 0], np.arange(0, 6000, 500)).all()
+    idx.save(tmp_path / "pq.hdvec")
+    back = Index.load(tmp_path / "pq.hdvec")
+    for a, b in zip(idx.search(XQ, 10, nprobe=8), back.search(XQ, 10, nprobe=8)):
+        np.testing.assert_array_equal(a, b)
+    meta, arrays = read_arrays(tmp_path / "pq.hdvec")
+    arrays["data.pq_codes"][3, 2] = 16
+    write_arrays(tmp_path / "bad.hdvec", meta, arrays)
+    with pytest.raises(FormatError, match="pq_codes"):
+        Index.load(tmp_path / "bad.hdvec")
+    meta, arrays = read_arrays(tmp_path / "pq.hdvec")
+    arrays["codebooks"] = arrays["codebooks"][:8].copy()
+    write_arrays(tmp_path / "bad2.hdvec", meta, arrays)
+    with pytest.raises(FormatError, match="codebooks"):
+        Index.load(tmp_path / "bad2.hdvec")
