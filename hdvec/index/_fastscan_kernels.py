@@ -137,17 +137,21 @@ def _block_sums_impl(blocks, b, luts, qi, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def scan_pq4(luts, bias, scale, probes, list_offsets, block_offsets, blocks, allowed, kk, out_dist, out_rows):
+def scan_pq4(luts, bias, scale, list_bias, sqnorm, probes, list_offsets, block_offsets, blocks, allowed, kk,
+             out_dist, out_rows):
     """Fast scan of the probed lists with a fused top-kk, parallel over queries.
 
-    luts (nq, npairs, 32) uint8 quantized tables; bias, scale (nq,) float32
-    (estimate = bias + sum / scale); list_offsets (nlist + 1,) rows,
+    luts (nq, npairs, 32) uint8 quantized tables; bias, scale (nq,) float32;
+    list_bias (nq, nprobe) float32, one constant per probed list; sqnorm (n,)
+    float32 per-row term, or empty. Estimate of row r in probe p: bias +
+    list_bias[p] + sqnorm[r] + sum / scale. list_offsets (nlist + 1,) rows,
     block_offsets (nlist + 1,) blocks of each list; blocks (nb, npairs, 32)
     uint8; allowed (n,) bool or empty. Outputs as the other scans (ascending,
     ties to the lower row, padded with inf / -1).
     """
     nq = luts.shape[0]
     use_mask = allowed.shape[0] > 0
+    use_sq = sqnorm.shape[0] > 0
     for qi in prange(nq):
         hd = out_dist[qi, :kk]
         hi = out_rows[qi, :kk]
@@ -163,13 +167,16 @@ def scan_pq4(luts, bias, scale, probes, list_offsets, block_offsets, blocks, all
                 continue
             end = list_offsets[lst + 1]
             base = list_offsets[lst]
+            offset = bias[qi] + list_bias[qi, p]
             for b in range(block_offsets[lst], block_offsets[lst + 1]):
                 block_sums(blocks, b, luts, qi, sums)
                 for v in range(min(BLOCK, end - base)):
                     r = base + v
                     if use_mask and not allowed[r]:
                         continue
-                    dist = bias[qi] + np.float32(sums[v]) * inv
+                    dist = offset + np.float32(sums[v]) * inv
+                    if use_sq:
+                        dist += sqnorm[r]
                     if dist <= hd[0]:
                         heap_push(hd, hi, dist, r)
                 base += BLOCK

@@ -424,15 +424,13 @@ def rabitq_decode_rows(codes: dict[str, np.ndarray], rows: Any, rotation: Any, d
     return rabitq_decode({key: np.asarray(v)[rows] for key, v in codes.items()}, rotation, d)
 
 
-def encode_rows(codes: str, work: np.ndarray, rotation: np.ndarray | None,
-                codebooks: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def encode_rows(codes: str, work: np.ndarray, rotation: np.ndarray | None) -> dict[str, np.ndarray]:
     """An index's per-row arrays for vectors ``work`` (n, d), already centred and projected.
 
     ``codes`` is the spec's: "flat" gives ``vectors`` and ``sqnorm``; LVQ the
     ``lvq_encode`` arrays prefixed ``lvq_``; "rabitq" the ``rabitq_encode``
-    arrays prefixed ``rq_`` (``rotation`` from ``rabitq_rotation``); "pq4" the
-    4-bit product-quantizer codes ``pq_codes`` (``codebooks`` from
-    ``fastscan.train_codebooks``).
+    arrays prefixed ``rq_`` (``rotation`` from ``rabitq_rotation``). (``pq4``
+    rows depend on their IVF list: ``fastscan.encode_rows``.)
     """
     if codes == "flat":
         return {"vectors": work, "sqnorm": _sqnorm(work)}
@@ -441,8 +439,4 @@ def encode_rows(codes: str, work: np.ndarray, rotation: np.ndarray | None,
         return {"lvq_" + key: arr for key, arr in lvq.items()}
     if codes == "rabitq":
         return {"rq_" + key: arr for key, arr in rabitq_encode(work, rotation).items()}
-    if codes == "pq4":
-        from . import fastscan
-
-        return {"pq_codes": fastscan.encode(work, codebooks)}
-    raise ValueError(f"`codes` must be one of flat, lvq8, lvq4, lvq4x8, rabitq, pq4; got {codes!r}")
+    raise ValueError(f"`codes` must be one of flat, lvq8, lvq4, lvq4x8, rabitq; got {codes!r}")

@@ -76,15 +76,6 @@ def decode(codes: np.ndarray, codebooks: np.ndarray) -> np.ndarray:
     return codebooks[np.arange(m), codes].reshape(codes.shape[0], -1)
 
 
-def lookup_tables(q: np.ndarray, codebooks: np.ndarray, metric_ip: bool) -> np.ndarray:
-    """float32 ``(nq, m, 16)`` sub-distances: ``|q_s - c|^2`` or ``-<q_s, c>`` per sub-space s."""
-    m, _, dsub = codebooks.shape
-    sub = q.reshape(q.shape[0], m, 1, dsub)
-    if metric_ip:
-        return -(sub * codebooks[None]).sum(-1)
-    return ((sub - codebooks[None]) ** 2).sum(-1)
-
-
 def quantize_tables(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """float tables (nq, m, 16) -> (uint8 (nq, ceil(m / 2), 32), bias (nq,), scale (nq,)) float32.
 
@@ -142,12 +133,35 @@ def block_sums_reference(blocks: np.ndarray, luts: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
-def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np.ndarray, offsets: np.ndarray,
-         blocks: np.ndarray, block_offsets: np.ndarray, allowed: np.ndarray, kk: int
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """Top-kk ``(estimated distances, rows)`` (nq, kk) of validated queries over the probed lists."""
-    luts, bias, scale = quantize_tables(lookup_tables(queries, codebooks, metric_ip))
+def encode_rows(work: np.ndarray, base: np.ndarray, codebooks: np.ndarray) -> dict[str, np.ndarray]:
+    """An index's per-row arrays: ``pq_codes`` of the residuals ``work - base`` (base: each row's IVF
+    centroid, or zeros) and ``pq_sqnorm``, the squared norm of the reconstruction ``base + decode``."""
+    codes = encode(work - base, codebooks)
+    recon = base + decode(codes, codebooks)
+    return {"pq_codes": codes, "pq_sqnorm": np.einsum("ij,ij->i", recon, recon).astype(np.float32)}
+
+
+def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np.ndarray,
+         centroids: np.ndarray | None, offsets: np.ndarray, sqnorm: np.ndarray, blocks: np.ndarray,
+         block_offsets: np.ndarray, allowed: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-kk ``(estimated distances, rows)`` (nq, kk) of validated queries over the probed lists.
+
+    Codes hold residuals from the list centroids (``centroids`` (nlist, d), or None without IVF), so
+    ``<q, x> = <q, c> + <q, r>``: one table of ``<q_s, codebook>`` serves every list, and the list's
+    ``<q, c>`` is a constant. L2 adds ``|q|^2`` and the row's ``|x|^2`` (``sqnorm``):
+    ``|q - x|^2 = |q|^2 - 2 <q, c> - 2 <q, r> + |x|^2``.
+    """
+    factor = np.float32(1.0 if metric_ip else 2.0)
+    luts, bias, scale = quantize_tables(-factor * (queries.reshape(queries.shape[0], codebooks.shape[0], 1, -1)
+                                                   * codebooks[None]).sum(-1))
+    qc = np.zeros(probes.shape, np.float32) if centroids is None else \
+        np.where(probes >= 0, np.take_along_axis(queries @ centroids.T, np.maximum(probes, 0), axis=1), 0)
+    list_bias = (-factor * qc).astype(np.float32)
+    if not metric_ip:
+        list_bias += np.einsum("ij,ij->i", queries, queries)[:, None]
     nq = queries.shape[0]
     out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    FK.scan_pq4(luts, bias, scale, probes, offsets, block_offsets, blocks, allowed, kk, out_d, out_r)
+    FK.scan_pq4(luts, bias, scale, np.ascontiguousarray(list_bias, np.float32),
+                sqnorm if not metric_ip else np.empty(0, np.float32), probes, offsets, block_offsets, blocks,
+                allowed, kk, out_d, out_r)
     return out_d, out_r

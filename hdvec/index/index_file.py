@@ -122,6 +122,7 @@ def check_arrays(path: Any, h: dict, arrays: dict) -> None:
             _check(path, arrays, "data.lvq_res_codes", np.uint8, (n, work))
     elif spec.codes == "pq4":
         _check(path, arrays, "data.pq_codes", np.uint8, (n, m))
+        _check(path, arrays, "data.pq_sqnorm", np.float32, (n,))
         if arrays["data.pq_codes"].max() >= KSUB:
             raise _fail(path, "array 'data.pq_codes'", f"must hold 4-bit codes (< {KSUB})")
     else:

@@ -106,6 +106,11 @@ class Index:
         return self.spec.nlist if self.spec is not None and self.spec.nlist else 1
 
     @property
+    def work_dim(self) -> int:
+        """Dimension of the space the codes live in (after PCA, if any)."""
+        return self.dim if self.matrix is None else self.matrix.shape[1]
+
+    @property
     def nprobe(self) -> int:
         if self._nprobe is not None:
             return min(self._nprobe, self.nlist)
@@ -219,8 +224,9 @@ class Index:
         progress_step(bar, spec.nlist is not None)
         if spec.codes == "rabitq":
             self.rotation = C.rabitq_rotation(work.shape[1], rng)
-        elif spec.codes == "pq4":
-            self.codebooks = FS.train_codebooks(work, spec.pq_m or FS.default_m(work.shape[1]), rng)
+        elif spec.codes == "pq4":  # codes hold the residuals from the IVF centroids
+            self.codebooks = FS.train_codebooks(work - self.list_centres(self._lists(work)),
+                                                spec.pq_m or FS.default_m(work.shape[1]), rng)
         progress_close(bar, stages)
         self.trained = True
         log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
@@ -293,7 +299,11 @@ class Index:
         if self.metric == "hamming":
             return {"words": x, "_list": self._lists(x)}
         work = self.work(x)
-        out = {"_list": self._lists(work), **C.encode_rows(spec.codes, work, self.rotation, self.codebooks)}
+        lists = self._lists(work)
+        if spec.codes == "pq4":
+            out = {"_list": lists, **FS.encode_rows(work, self.list_centres(lists), self.codebooks)}
+        else:
+            out = {"_list": lists, **C.encode_rows(spec.codes, work, self.rotation)}
         if spec.rerank and spec.codes != "flat":
             out["full"] = x - self.mean  # centred original vectors for the exact re-rank
         return out
@@ -326,6 +336,12 @@ class Index:
                              f"{'uint64' if self.metric == 'hamming' else 'float32'}; got {centroids.dtype} "
                              f"{centroids.shape}")
         self.partition = p
+
+    def list_centres(self, lists: np.ndarray) -> np.ndarray:
+        """The IVF centroid of each entry of ``lists`` (zeros without IVF): float32 (len(lists), work dim)."""
+        if self.partition is None:
+            return np.zeros((lists.shape[0], self.work_dim), np.float32)
+        return self.partition.centroids[lists]
 
     def _lists(self, work: np.ndarray) -> np.ndarray:
         """Nearest IVF list of each validated (projected) row."""

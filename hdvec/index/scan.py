@@ -58,7 +58,9 @@ def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
         _scan_rabitq(work, probes, st.offsets, st.codes("rq_"), index.rotation, ip, allowed, out_d, out_r)
     else:
         blocks, block_offsets = st.derived("pq_blocks", lambda s: FS.pack_blocks(s.data["pq_codes"], s.offsets))
-        out_d, out_r = FS.scan(work, index.codebooks, ip, probes, st.offsets, blocks, block_offsets, allowed, kk)
+        centroids = None if index.partition is None else index.partition.centroids
+        out_d, out_r = FS.scan(work, index.codebooks, ip, probes, centroids, st.offsets, st.data["pq_sqnorm"],
+                               blocks, block_offsets, allowed, kk)
     if spec.rerank and spec.codes != "flat":
         return _rerank_full(index.full_query(qv), out_r, st.data["full"], ip, k)
     if spec.codes == "lvq4x8":
@@ -82,7 +84,7 @@ def search_rows(index: Any, st: Any, qv: np.ndarray, k: int, rows: np.ndarray) -
         elif index.spec.codes.startswith("lvq"):
             sub = C.lvq_decode_rows(st.codes("lvq_"), rows, work.shape[1], 2 if index.spec.codes == "lvq4x8" else 1)
         elif index.spec.codes == "pq4":
-            sub = FS.decode(st.data["pq_codes"][rows], index.codebooks)
+            sub = FS.decode(st.data["pq_codes"][rows], index.codebooks) + index.list_centres(st.row_lists()[rows])
         else:  # RaBitQ keeps no reconstruction: decode |x| * R x_bar / <o_bar, o>
             sub = C.rabitq_decode_rows(st.codes("rq_"), rows, index.rotation, work.shape[1])
         d, r = dense_topk(work, sub, k, metric)
