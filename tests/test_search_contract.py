@@ -167,7 +167,7 @@ def test_the_work_for_a_large_k_is_sized_by_the_items_not_by_k(name):
     search(data[:3], 8, None)  # compile and warm caches outside the measurement
     tracemalloc.start()
     try:
-        d, i = search(data[:3], k, None)
+        _, i = search(data[:3], k, None)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

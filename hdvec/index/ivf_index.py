@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch, to_device
-from .._progress import progress_bar, progress_close, progress_step
-from .._validation import Seed, as_rng, check_count, check_dim, check_k, seed_entropy
+from .._progress import progress_bar
+from .._validation import Seed, check_count, check_dim, check_k, seed_entropy
 from ..hdc.search import empty_results, pad_results, shape_results, work_k
 from . import codes as C
 from . import fastscan as FS
@@ -35,9 +35,10 @@ from .calibration import calibrated_nprobe
 from .exact import as_float_matrix, as_words, check_metric
 from .filters import check_attributes, filter_rows
 from .partition import Partition
-from .projection import fit_pca, project, random_rotation
+from .projection import project
 from .spec import IndexSpec, check_spec, default_spec, parse_spec
 from .storage import ListStorage
+from .training import fit_stages
 
 log = logging.getLogger(__name__)
 
@@ -199,37 +200,11 @@ class Index:
         if self.spec is None:
             self.spec = default_spec(x.shape[0], self.metric)
             self._calibrate = self._nprobe is None  # the first add picks nprobe for recall@10 >= 0.95
-        spec = self.spec
-        rng = as_rng(self.seed)
         if not self.storage.n_rows:
             self.storage = ListStorage(self.nlist)
-        stages = 1 + (spec.reduction is not None) + (spec.nlist is not None) + (spec.codes in ("rabitq", "pq4"))
-        bar = progress_bar(stages, "Index.train", "stage", progress, 2 if x.shape[0] > _CHUNK else stages + 1)
-        if self.metric == "hamming":
-            if spec.nlist:
-                self.partition = Partition.train(x, spec.nlist, rng)
-            self.trained = True
-            progress_close(bar, stages)
-            return self
-        self.mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
-        progress_step(bar)
-        if spec.reduction == "pca":
-            self.matrix = fit_pca(x - self.mean, spec.reduced_dim, rng)
-        elif spec.reduction == "rotation":
-            self.matrix = random_rotation(self.dim, rng)
-        progress_step(bar, spec.reduction is not None)
-        work = project(x, self.mean, self.matrix)
-        if spec.nlist:
-            self.partition = Partition.train(work, spec.nlist, rng)
-        progress_step(bar, spec.nlist is not None)
-        if spec.codes == "rabitq":
-            self.rotation = C.rabitq_rotation(work.shape[1], rng)
-        elif spec.codes == "pq4":  # codes hold the residuals from the IVF centroids
-            self.codebooks = FS.train_codebooks(work - self.list_centres(self._lists(work)),
-                                                spec.pq_m or FS.default_m(work.shape[1]), rng)
-        progress_close(bar, stages)
+        fit_stages(self, x, progress)
         self.trained = True
-        log.info("Index.train: %s on %d vectors in %.2f s", spec, x.shape[0], time.perf_counter() - t0)
+        log.info("Index.train: %s on %d vectors in %.2f s", self.spec, x.shape[0], time.perf_counter() - t0)
         return self
 
     def prepare(self, n: int = 0) -> None:
@@ -297,9 +272,9 @@ class Index:
         """Per-row arrays of a chunk: '_list' plus the code arrays (and full vectors if kept)."""
         spec = self.spec
         if self.metric == "hamming":
-            return {"words": x, "_list": self._lists(x)}
+            return {"words": x, "_list": self.assign_work(x)}
         work = self.work(x)
-        lists = self._lists(work)
+        lists = self.assign_work(work)
         if spec.codes == "pq4":
             out = {"_list": lists, **FS.encode_rows(work, self.list_centres(lists), self.codebooks)}
         else:
@@ -343,7 +318,7 @@ class Index:
             return np.zeros((lists.shape[0], self.work_dim), np.float32)
         return self.partition.centroids[lists]
 
-    def _lists(self, work: np.ndarray) -> np.ndarray:
+    def assign_work(self, work: np.ndarray) -> np.ndarray:
         """Nearest IVF list of each validated (projected) row."""
         if self.partition is None:
             return np.zeros(work.shape[0], np.int64)
@@ -354,7 +329,7 @@ class Index:
         if not self.trained:
             raise ValueError("the index is untrained: call train(x) before assign")
         x = self.check_vectors(x, "x")
-        return self._lists(x if self.metric == "hamming" else self.work(x))
+        return self.assign_work(x if self.metric == "hamming" else self.work(x))
 
     def probes(self, q: Any, nprobe: int | None = None) -> np.ndarray:
         """The IVF lists ``search`` scans for each query: (nq, nprobe) int64, nearest first."""

@@ -54,7 +54,7 @@ def test_an_ordered_list_applies_one_role_per_position_and_shares_the_outer_role
     monkeypatch.setattr(J, "_BLOCK_BYTES", 1 << 20)
     enc = JSONEncoder(256, seed=0)
     small, _ = _peak(enc, {"xs": list(range(1_000))})
-    peak, v = _peak(enc, {"xs": list(range(10_000))})
+    peak, _ = _peak(enc, {"xs": list(range(10_000))})
     assert peak < small + 8 * 2**20, (small / 2**20, peak / 2**20)  # leaves x dim would be 10 MB more
     # the role product per leaf is the same as binding level by level
     x = enc.encode({"xs": [7.0]})

@@ -169,7 +169,7 @@ def test_pq_index_filters_removal_and_files(tmp_path):
     idx = Index(32, spec="IVF32,PQ,Rerank", seed=0)
     idx.train(XB)
     idx.add(XB, attributes={"tag": np.arange(6000) % 3})
-    d, i = idx.search(XQ, 10, nprobe=32, filter={"tag": 1})
+    _, i = idx.search(XQ, 10, nprobe=32, filter={"tag": 1})
     assert np.all(i % 3 == 1)
     allowed = np.flatnonzero(np.arange(6000) % 3 == 1)
     _, truth = knn(XQ, XB[allowed], 10)
