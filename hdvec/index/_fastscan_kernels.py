@@ -100,17 +100,16 @@ def _avx2_block(typingctx, codes_addr, lut_addr, npairs, out_addr):
 
 
 @njit(cache=True, nogil=True)
-def block_sums_avx2(blocks, b, luts, qi, out):
+def block_sums_avx2(blocks, b, lut, out):
     """``block_sums`` through ``vpshufb`` (only on CPUs with AVX2)."""
-    _avx2_block(blocks.ctypes.data + b * blocks.strides[0], luts.ctypes.data + qi * luts.strides[0],
-                blocks.shape[1], out.ctypes.data)
+    _avx2_block(blocks.ctypes.data + b * blocks.strides[0], lut.ctypes.data, blocks.shape[1], out.ctypes.data)
 
 
 @njit(cache=True, nogil=True)
-def block_sums_portable(blocks, b, luts, qi, out):
-    """out (32,) uint16: estimated distance sums of the 32 vectors of block ``b`` for query ``qi``.
+def block_sums_portable(blocks, b, lut, out):
+    """out (32,) uint16: table sums of the 32 vectors of block ``b``.
 
-    blocks (nb, npairs, 32) uint8, luts (nq, npairs, 32) uint8.
+    blocks (nb, npairs, 32) uint8, lut (npairs, 32) uint8 (C-contiguous).
     """
     for v in range(BLOCK):
         out[v] = 0
@@ -118,58 +117,110 @@ def block_sums_portable(blocks, b, luts, qi, out):
         for half in range(2):
             for t in range(16):
                 byte = blocks[b, j, 16 * half + t]
-                out[t] += luts[qi, j, 16 * half + (byte & 15)]
-                out[t + 16] += luts[qi, j, 16 * half + (byte >> 4)]
+                out[t] += lut[j, 16 * half + (byte & 15)]
+                out[t + 16] += lut[j, 16 * half + (byte >> 4)]
 
 
-def block_sums(blocks, b, luts, qi, out):
+def block_sums(blocks, b, lut, out):
     """Dispatches (at compile time) to the AVX2 or the portable block kernel."""
 
 
 @overload(block_sums, jit_options={"cache": True, "nogil": True})
-def _block_sums_impl(blocks, b, luts, qi, out):
+def _block_sums_impl(blocks, b, lut, out):
     kernel = block_sums_avx2 if HAVE_AVX2 else block_sums_portable
 
-    def impl(blocks, b, luts, qi, out):
-        kernel(blocks, b, luts, qi, out)
+    def impl(blocks, b, lut, out):
+        kernel(blocks, b, lut, out)
 
     return impl
 
 
+@njit(cache=True, nogil=True)
+def query_tables(q, codebooks, factor, cap, raw, lut):
+    """Quantized tables of one query, as ``fastscan.quantize_tables`` of ``-factor * <q_s, codebook>``.
+
+    q (d,) float32; codebooks (m, 16, d / m) float32; raw (m, 16) float32
+    scratch; lut (ceil(m / 2), 32) uint8 out (an odd m's last table is 0).
+    Returns (bias, scale) as float32.
+    """
+    m, ksub, dsub = codebooks.shape
+    bias = np.float32(0.0)
+    top = np.float32(0.0)
+    for s in range(m):
+        low = np.float32(np.inf)
+        for j in range(ksub):
+            acc = np.float32(0.0)
+            for t in range(dsub):
+                acc += q[s * dsub + t] * codebooks[s, j, t]
+            raw[s, j] = -factor * acc
+            low = min(low, raw[s, j])
+        for j in range(ksub):
+            raw[s, j] -= low
+            top = max(top, raw[s, j])
+        bias += low
+    scale = np.float32(cap) / (top if top > 0 else np.float32(1.0))
+    for s in range(m):
+        for j in range(ksub):
+            lut[s // 2, 16 * (s % 2) + j] = np.uint8(min(np.floor(raw[s, j] * scale + np.float32(0.5)), cap))
+    if m % 2:
+        for j in range(ksub):
+            lut[m // 2, 16 + j] = 0
+    return bias, scale
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def scan_pq4(luts, bias, scale, list_bias, sqnorm, probes, list_offsets, block_offsets, blocks, allowed, kk,
-             out_dist, out_rows):
+def scan_pq4(queries, codebooks, metric_ip, cap, centroids, sqnorm, probes, list_offsets, block_offsets, blocks,
+             allowed, kk, out_dist, out_rows):
     """Fast scan of the probed lists with a fused top-kk, parallel over queries.
 
-    luts (nq, npairs, 32) uint8 quantized tables; bias, scale (nq,) float32;
-    list_bias (nq, nprobe) float32, one constant per probed list; sqnorm (n,)
-    float32 per-row term, or empty. Estimate of row r in probe p: bias +
-    list_bias[p] + sqnorm[r] + sum / scale. list_offsets (nlist + 1,) rows,
-    block_offsets (nlist + 1,) blocks of each list; blocks (nb, npairs, 32)
-    uint8; allowed (n,) bool or empty. Outputs as the other scans (ascending,
-    ties to the lower row, padded with inf / -1).
+    queries (nq, d) float32; codebooks (m, 16, d / m) float32 of residuals
+    from ``centroids`` (nlist, d) float32 (empty: no IVF); sqnorm (n,) float32
+    squared norms of the reconstructions (L2 only; empty for inner products).
+    Estimate of row r in list l: ``-<q, c_l> - <q, r_hat>`` (``metric_ip``) or
+    ``|q|^2 - 2 <q, c_l> - 2 <q, r_hat> + sqnorm[r]``, with ``<q, r_hat>``
+    from the query's quantized tables (``query_tables``, entries <= ``cap``).
+    list_offsets / block_offsets (nlist + 1,) rows and blocks of each list;
+    blocks (nb, npairs, 32) uint8; allowed (n,) bool or empty. Outputs as the
+    other scans (ascending, ties to the lower row, padded with inf / -1).
     """
-    nq = luts.shape[0]
+    nq, d = queries.shape
+    m = codebooks.shape[0]
+    factor = np.float32(1.0) if metric_ip else np.float32(2.0)
     use_mask = allowed.shape[0] > 0
-    use_sq = sqnorm.shape[0] > 0
+    use_sq = not metric_ip
+    use_ivf = centroids.shape[0] > 0
     for qi in prange(nq):
         hd = out_dist[qi, :kk]
         hi = out_rows[qi, :kk]
         heap_init(hd, hi)
         if kk == 0:
             continue
+        q = queries[qi]
+        raw = np.empty((m, 16), np.float32)
+        lut = np.empty(((m + 1) // 2, 32), np.uint8)
+        bias, scale = query_tables(q, codebooks, factor, cap, raw, lut)
+        if use_sq:
+            qq = np.float32(0.0)
+            for t in range(d):
+                qq += q[t] * q[t]
+            bias += qq
         sums = np.empty(BLOCK, np.uint16)
-        inv = np.float32(1.0) / scale[qi]
+        inv = np.float32(1.0) / scale
         prow = probes[qi]
         for p in range(prow.shape[0]):
             lst = prow[p]
             if lst < 0 or _repeated(prow, p):
                 continue
+            offset = bias
+            if use_ivf:
+                qc = np.float32(0.0)
+                for t in range(d):
+                    qc += q[t] * centroids[lst, t]
+                offset -= factor * qc
             end = list_offsets[lst + 1]
             base = list_offsets[lst]
-            offset = bias[qi] + list_bias[qi, p]
             for b in range(block_offsets[lst], block_offsets[lst + 1]):
-                block_sums(blocks, b, luts, qi, sums)
+                block_sums(blocks, b, lut, sums)
                 for v in range(min(BLOCK, end - base)):
                     r = base + v
                     if use_mask and not allowed[r]:

@@ -87,7 +87,7 @@ def quantize_tables(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     nq, m, _ = tables.shape
     low = tables.min(axis=2, keepdims=True)
     shifted = tables - low
-    cap = min(255, 65535 // m)
+    cap = table_cap(m)
     top = shifted.max(axis=(1, 2))
     scale = (cap / np.where(top > 0, top, 1.0)).astype(np.float32)
     q8 = np.minimum(np.floor(shifted * scale[:, None, None] + 0.5), cap).astype(np.uint8)
@@ -141,6 +141,11 @@ def encode_rows(work: np.ndarray, base: np.ndarray, codebooks: np.ndarray) -> di
     return {"pq_codes": codes, "pq_sqnorm": np.einsum("ij,ij->i", recon, recon).astype(np.float32)}
 
 
+def table_cap(m: int) -> int:
+    """Largest quantized table entry for ``m`` sub-quantizers: sums of ``m`` entries stay below 2**16."""
+    return min(255, 65535 // m)
+
+
 def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np.ndarray,
          centroids: np.ndarray | None, offsets: np.ndarray, sqnorm: np.ndarray, blocks: np.ndarray,
          block_offsets: np.ndarray, allowed: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,19 +154,13 @@ def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np
     Codes hold residuals from the list centroids (``centroids`` (nlist, d), or None without IVF), so
     ``<q, x> = <q, c> + <q, r>``: one table of ``<q_s, codebook>`` serves every list, and the list's
     ``<q, c>`` is a constant. L2 adds ``|q|^2`` and the row's ``|x|^2`` (``sqnorm``):
-    ``|q - x|^2 = |q|^2 - 2 <q, c> - 2 <q, r> + |x|^2``.
+    ``|q - x|^2 = |q|^2 - 2 <q, c> - 2 <q, r> + |x|^2``. The tables are built inside the kernel
+    (``_fastscan_kernels.query_tables``, tested against ``quantize_tables``).
     """
-    factor = np.float32(1.0 if metric_ip else 2.0)
-    luts, bias, scale = quantize_tables(-factor * (queries.reshape(queries.shape[0], codebooks.shape[0], 1, -1)
-                                                   * codebooks[None]).sum(-1))
-    qc = np.zeros(probes.shape, np.float32) if centroids is None else \
-        np.where(probes >= 0, np.take_along_axis(queries @ centroids.T, np.maximum(probes, 0), axis=1), 0)
-    list_bias = (-factor * qc).astype(np.float32)
-    if not metric_ip:
-        list_bias += np.einsum("ij,ij->i", queries, queries)[:, None]
     nq = queries.shape[0]
     out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    FK.scan_pq4(luts, bias, scale, np.ascontiguousarray(list_bias, np.float32),
+    cents = np.empty((0, queries.shape[1]), np.float32) if centroids is None else centroids
+    FK.scan_pq4(queries, codebooks, bool(metric_ip), table_cap(codebooks.shape[0]), cents,
                 sqnorm if not metric_ip else np.empty(0, np.float32), probes, offsets, block_offsets, blocks,
                 allowed, kk, out_d, out_r)
     return out_d, out_r

@@ -43,7 +43,7 @@ def test_packing_keeps_every_code_and_the_block_kernels_match_the_reference(m, s
     for kernel in KERNELS:
         for qi in range(3):
             for b in range(blocks.shape[0]):
-                kernel(blocks, b, luts, qi, out)
+                kernel(blocks, b, luts[qi], out)
                 np.testing.assert_array_equal(out, ref[qi, b], err_msg=str(kernel))
 
 
@@ -85,6 +85,31 @@ def test_encode_matches_faiss_product_quantizer_codes():
     np.testing.assert_array_equal(F.train_codebooks(x, 12, seed=0), cb)  # seeded
 
 
+def _kernel_tables(q, cb, factor):
+    m = cb.shape[0]
+    luts = np.empty((q.shape[0], (m + 1) // 2, 32), np.uint8)
+    bias, scale = np.empty(q.shape[0], np.float32), np.empty(q.shape[0], np.float32)
+    for qi in range(q.shape[0]):
+        bias[qi], scale[qi] = FK.query_tables(q[qi], cb, factor, F.table_cap(m), np.empty((m, 16), np.float32),
+                                              luts[qi])
+    return luts, bias, scale
+
+
+@settings(deadline=None, max_examples=20)
+@given(m=st.sampled_from([1, 3, 8, 16, 49]), dsub=st.integers(1, 3), seed=st.integers(0, 2**31))
+def test_the_kernel_builds_the_reference_tables(m, dsub, seed):
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((3, m * dsub)).astype(np.float32)
+    cb = rng.standard_normal((m, 16, dsub)).astype(np.float32)
+    for factor in (np.float32(1.0), np.float32(2.0)):
+        luts, bias, scale = _kernel_tables(q, cb, factor)
+        raw = -factor * np.einsum("qsd,sjd->qsj", q.reshape(3, m, dsub), cb)
+        want, want_bias, want_scale = F.quantize_tables(raw)
+        np.testing.assert_array_equal(scale, want_scale)
+        np.testing.assert_allclose(bias, want_bias, rtol=1e-5, atol=1e-5)  # summation order differs
+        np.testing.assert_array_equal(luts, want)
+
+
 @pytest.mark.parametrize("metric_ip", [False, True])
 @pytest.mark.parametrize("ivf", [False, True])
 def test_scan_returns_the_top_estimates_of_the_probed_lists(metric_ip, ivf):
@@ -102,9 +127,9 @@ def test_scan_returns_the_top_estimates_of_the_probed_lists(metric_ip, ivf):
     allowed = rng.random(700) < 0.8
     d, r = F.scan(q, cb, metric_ip, probes, centroids, offsets, rows_arrays["pq_sqnorm"], blocks, block_offsets,
                   allowed, 9)
-    # reference: the same float32 steps, in NumPy
+    # reference: the kernel's tables (checked against quantize_tables below), summed in NumPy
     factor = np.float32(1.0 if metric_ip else 2.0)
-    luts, bias, scale = F.quantize_tables(-factor * np.einsum("qsd,sjd->qsj", q.reshape(4, 8, 2), cb))
+    luts, bias, scale = _kernel_tables(q, cb, factor)
     sums = F.block_sums_reference(blocks, luts).reshape(4, -1)
     slot = block_offsets[lists] * 32 + np.arange(700) - offsets[lists]
     recon = base + F.decode(rows_arrays["pq_codes"], cb)
