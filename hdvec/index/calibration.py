@@ -12,7 +12,6 @@ from ..hdc.search import dense_topk, hamming_topk
 log = logging.getLogger(__name__)
 
 CALIBRATION_QUERIES = 200  # sample of added vectors searched to pick nprobe
-CALIBRATION_RECALL = 0.95  # recall@10 the picked nprobe reaches on the sample
 CALIBRATION_K = 10
 _NPROBES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 
@@ -31,7 +30,7 @@ def recall_without_self(got: np.ndarray, truth: np.ndarray) -> float:
 
 
 def calibrated_nprobe(index: Any, x: np.ndarray, ids: np.ndarray, seed: int) -> int:
-    """Smallest nprobe whose recall@10 reaches ``CALIBRATION_RECALL`` on a seeded sample of the added rows.
+    """Smallest nprobe whose recall@10 reaches ``index.target_recall`` on a seeded sample of the added rows.
 
     Each sampled row is searched as a query against everything added, and its
     own id is left out of both the exact and the index's neighbours, so a
@@ -71,9 +70,9 @@ def calibrated_nprobe(index: Any, x: np.ndarray, ids: np.ndarray, seed: int) -> 
     nprobe, recall = index.nlist, float("nan")
     for p in (p for p in _NPROBES if p < index.nlist):
         recall = recall_without_self(_without(index.search(q, k + 1, nprobe=p)[1], own, k), truth)
-        if recall >= CALIBRATION_RECALL:
+        if recall >= index.target_recall:
             nprobe = p
             break
     log.info("Index: nprobe=%d (recall@%d %s %.2f on %d added vectors, each without itself)", nprobe, k,
-             ">=" if nprobe < index.nlist else "<", CALIBRATION_RECALL, m)
+             ">=" if nprobe < index.nlist else "<", index.target_recall, m)
     return nprobe

@@ -61,10 +61,12 @@ class Index:
         None picks one from the size of the first ``train``/``add``.
     nprobe : int or None
         IVF lists scanned per query. Default: when ``spec`` is None, the
-        smallest nprobe reaching recall@10 >= 0.95 on 200 of the first added
-        vectors (each searched without itself; measured once, seeded);
-        otherwise ``nlist // 16``, at least 1.
+        smallest nprobe reaching recall@10 >= ``target_recall`` on 200 of the
+        first added vectors (each searched without itself; measured once,
+        seeded); otherwise ``nlist // 16``, at least 1.
     seed : int, numpy.random.Generator or None
+    target_recall : float
+        The recall@10 the automatic ``nprobe`` aims for (0.95), in (0, 1].
 
     Notes
     -----
@@ -82,13 +84,17 @@ class Index:
     """
 
     def __init__(self, dim: int, *, metric: str = "l2", spec: str | IndexSpec | None = None,
-                 nprobe: int | None = None, seed: Seed = None):
+                 nprobe: int | None = None, seed: Seed = None, target_recall: float = 0.95):
         self.dim = check_dim(dim)
         self.metric = check_metric(metric)
         self.spec = None if spec is None else parse_spec(spec)
         if self.spec is not None:
             check_spec(self.spec, self.metric, self.dim)
         self.nprobe = nprobe
+        if isinstance(target_recall, bool) or not isinstance(target_recall, (int, float)) or not (
+                0 < target_recall <= 1):
+            raise ValueError(f"`target_recall` must be a number in (0, 1]; got {target_recall!r}")
+        self.target_recall = float(target_recall)
         self.seed = seed_entropy(seed)
         self.trained = False
         self.mean: np.ndarray | None = None  # float32 (dim,): stored vectors are x - mean
@@ -198,7 +204,7 @@ class Index:
             raise ValueError("`x` must hold at least one training vector; got 0")
         t0 = time.perf_counter()
         if self.spec is None:
-            self.spec = default_spec(x.shape[0], self.metric)
+            self.spec = default_spec(x.shape[0], self.metric, self.target_recall)
             self._calibrate = self._nprobe is None  # the first add picks nprobe for recall@10 >= 0.95
         if not self.storage.n_rows:
             self.storage = ListStorage(self.nlist)
@@ -213,7 +219,7 @@ class Index:
         n = check_count(n, "n")
         if self.trained:
             return
-        spec = self.spec or default_spec(n, self.metric)
+        spec = self.spec or default_spec(n, self.metric, self.target_recall)
         if spec.needs_training:
             raise ValueError(f"this index ('{spec}') must be trained first: call train(x)")
         self.spec, self.trained = spec, True
@@ -243,7 +249,7 @@ class Index:
         new_ids = self.storage.check_new_ids(ids, n)
         attrs = check_attributes(attributes, n, self.storage.attrs if self.storage.n_rows else None)
         if not self.trained:
-            spec = self.spec or default_spec(n, self.metric)
+            spec = self.spec or default_spec(n, self.metric, self.target_recall)
             if spec.needs_training:  # the automatic pipeline trains on the first add
                 self._calibrate = self.spec is None and self._nprobe is None
                 self.spec = spec

@@ -196,19 +196,22 @@ def check_spec(spec: IndexSpec, metric: str, dim: int) -> None:
                              f"dimension {work}")
 
 
-def default_spec(n: int, metric: str) -> IndexSpec:
-    """The pipeline ``Index()`` picks from the size of its first ``train`` / ``add`` and its metric.
+def default_spec(n: int, metric: str, target_recall: float = 0.95) -> IndexSpec:
+    """The pipeline ``Index()`` picks from the size of its first ``train`` / ``add``, its metric and the
+    recall it aims for.
 
     Exact (``Flat``) below 20,000 vectors and for binary vectors up to 2
     million; above, ``IVF<about 2 sqrt(n)>,LVQ8``, measured
     (``docs/benchmarks.md``) the fastest pipeline at recall@10 >= 0.95 on the
-    128-d and the 784-d sets at about Faiss SQ8's size.
+    128-d and the 784-d sets at about Faiss SQ8's size. LVQ8's own distances
+    cap recall@10 near 0.98 however many lists are scanned, so a
+    ``target_recall`` above 0.95 adds the exact re-rank (``Rerank``).
     """
     if metric == "hamming":
         return IndexSpec("flat") if n <= 2_000_000 else IndexSpec("flat", nlist=default_nlist(n))
     if n < 20_000:
         return IndexSpec("flat")
-    return IndexSpec("lvq8", nlist=default_nlist(n))
+    return IndexSpec("lvq8", nlist=default_nlist(n), rerank=DEFAULT_RERANK if target_recall > 0.95 else 0)
 
 
 def default_nlist(n: int) -> int:

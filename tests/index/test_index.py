@@ -398,6 +398,13 @@ def test_automatic_spec_calibrates_nprobe_for_recall(caplog):
     trained.train(xb)
     trained.add(xb)
     assert trained.nprobe == idx.nprobe
+    strict = Index(16, seed=0, target_recall=0.99)  # LVQ8 alone tops out at 0.986 here: the re-rank is added
+    strict.add(xb)
+    assert str(strict.spec) == "IVF256,LVQ8,Rerank" and strict.nprobe >= idx.nprobe
+    assert recall(strict.search(xq, 10)[1], truth) >= 0.99  # held-out queries, measured 0.9995
+    for bad in (0, 1.5, "0.9", True):
+        with pytest.raises(ValueError, match="target_recall"):
+            Index(16, target_recall=bad)
 
 
 def test_probes_and_assign_need_a_trained_index_and_match_search():
