@@ -136,23 +136,27 @@ def _block_sums_impl(blocks, b, lut, out):
 
 
 @njit(cache=True, nogil=True)
-def query_tables(q, codebooks, factor, cap, raw, lut):
+def query_tables(q, codebooks_t, factor, cap, raw, lut):
     """Quantized tables of one query, as ``fastscan.quantize_tables`` of ``-factor * <q_s, codebook>``.
 
-    q (d,) float32; codebooks (m, 16, d / m) float32; raw (m, 16) float32
-    scratch; lut (ceil(m / 2), 32) uint8 out (an odd m's last table is 0).
-    Returns (bias, scale) as float32.
+    q (d,) float32; codebooks_t (m, d / m, 16) float32 (the codebooks with
+    their last two axes swapped, so the 16 centroids are the inner loop);
+    raw (m, 16) float32 scratch; lut (ceil(m / 2), 32) uint8 out (an odd m's
+    last table is 0). Returns (bias, scale) as float32.
     """
-    m, ksub, dsub = codebooks.shape
+    m, dsub, ksub = codebooks_t.shape
     bias = np.float32(0.0)
     top = np.float32(0.0)
     for s in range(m):
+        for j in range(ksub):
+            raw[s, j] = np.float32(0.0)
+        for t in range(dsub):
+            qv = q[s * dsub + t]
+            for j in range(ksub):
+                raw[s, j] += qv * codebooks_t[s, t, j]
         low = np.float32(np.inf)
         for j in range(ksub):
-            acc = np.float32(0.0)
-            for t in range(dsub):
-                acc += q[s * dsub + t] * codebooks[s, j, t]
-            raw[s, j] = -factor * acc
+            raw[s, j] = -factor * raw[s, j]
             low = min(low, raw[s, j])
         for j in range(ksub):
             raw[s, j] -= low
@@ -169,11 +173,11 @@ def query_tables(q, codebooks, factor, cap, raw, lut):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def scan_pq4(queries, codebooks, metric_ip, cap, centroids, sqnorm, probes, list_offsets, block_offsets, blocks,
+def scan_pq4(queries, codebooks_t, metric_ip, cap, centroids, sqnorm, probes, list_offsets, block_offsets, blocks,
              allowed, kk, out_dist, out_rows):
     """Fast scan of the probed lists with a fused top-kk, parallel over queries.
 
-    queries (nq, d) float32; codebooks (m, 16, d / m) float32 of residuals
+    queries (nq, d) float32; codebooks_t (m, d / m, 16) float32 of residuals
     from ``centroids`` (nlist, d) float32 (empty: no IVF); sqnorm (n,) float32
     squared norms of the reconstructions (L2 only; empty for inner products).
     Estimate of row r in list l: ``-<q, c_l> - <q, r_hat>`` (``metric_ip``) or
@@ -184,7 +188,7 @@ def scan_pq4(queries, codebooks, metric_ip, cap, centroids, sqnorm, probes, list
     other scans (ascending, ties to the lower row, padded with inf / -1).
     """
     nq, d = queries.shape
-    m = codebooks.shape[0]
+    m = codebooks_t.shape[0]
     factor = np.float32(1.0) if metric_ip else np.float32(2.0)
     use_mask = allowed.shape[0] > 0
     use_sq = not metric_ip
@@ -198,7 +202,7 @@ def scan_pq4(queries, codebooks, metric_ip, cap, centroids, sqnorm, probes, list
         q = queries[qi]
         raw = np.empty((m, 16), np.float32)
         lut = np.empty(((m + 1) // 2, 32), np.uint8)
-        bias, scale = query_tables(q, codebooks, factor, cap, raw, lut)
+        bias, scale = query_tables(q, codebooks_t, factor, cap, raw, lut)
         if use_sq:
             qq = np.float32(0.0)
             for t in range(d):

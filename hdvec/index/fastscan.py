@@ -160,7 +160,7 @@ def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np
     nq = queries.shape[0]
     out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
     cents = np.empty((0, queries.shape[1]), np.float32) if centroids is None else centroids
-    FK.scan_pq4(queries, codebooks, bool(metric_ip), table_cap(codebooks.shape[0]), cents,
+    FK.scan_pq4(queries, np.ascontiguousarray(codebooks.transpose(0, 2, 1)), bool(metric_ip), table_cap(codebooks.shape[0]), cents,
                 sqnorm if not metric_ip else np.empty(0, np.float32), probes, offsets, block_offsets, blocks,
                 allowed, kk, out_d, out_r)
     return out_d, out_r

@@ -90,8 +90,8 @@ def _kernel_tables(q, cb, factor):
     luts = np.empty((q.shape[0], (m + 1) // 2, 32), np.uint8)
     bias, scale = np.empty(q.shape[0], np.float32), np.empty(q.shape[0], np.float32)
     for qi in range(q.shape[0]):
-        bias[qi], scale[qi] = FK.query_tables(q[qi], cb, factor, F.table_cap(m), np.empty((m, 16), np.float32),
-                                              luts[qi])
+        bias[qi], scale[qi] = FK.query_tables(q[qi], np.ascontiguousarray(cb.transpose(0, 2, 1)), factor,
+                                              F.table_cap(m), np.empty((m, 16), np.float32), luts[qi])
     return luts, bias, scale
 
 
