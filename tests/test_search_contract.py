@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hdvec import hdc
-from hdvec.index import Index, ShardedIndex, knn, knn_hamming
+from hdvec.index import GraphIndex, Index, ShardedIndex, knn, knn_hamming
 
 N, D, BITS = 40, 16, 256
 RNG = np.random.default_rng(0)
@@ -67,6 +67,7 @@ ENTRY_POINTS = {
     "Index.search[cosine]": (FLOATS, lambda q, k, c: _index("Flat", "cosine").search(q, k)),
     "Index.search[hamming]": (WORDS, lambda q, k, c: _index("Flat", "hamming").search(q, k)),
     "Index.search[filter]": (FLOATS, lambda q, k, c: _index("IVF4,Flat").search(q, k, filter=np.arange(N))),
+    "GraphIndex.search": (FLOATS, lambda q, k, c: _graph().search(q, k)),
     "Index.search_preassigned": (FLOATS, lambda q, k, c: _preassigned(q, k)),
     "ShardedIndex.search": (FLOATS, lambda q, k, c: _sharded(c).search(q, k, nprobe=4)),
 }
@@ -79,6 +80,12 @@ def _like(items, q):
     torch = pytest.importorskip("torch")
 
     return torch.from_numpy(items).to(q.device)
+
+
+def _graph():
+    idx = GraphIndex(D, degree=8, build_beam=32, seed=0)
+    idx.build(FLOATS)
+    return idx
 
 
 def _preassigned(q, k):

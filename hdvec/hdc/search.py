@@ -2,7 +2,7 @@
 
 Every search entry point (``hdc.knn``, ``Model.cleanup``, ``ItemMemory.cleanup``,
 ``index.knn``, ``index.knn_hamming``, ``Index.search``,
-``Index.search_preassigned`` and ``ShardedIndex.search``) returns
+``Index.search_preassigned``, ``ShardedIndex.search`` and ``GraphIndex.search``) returns
 ``(distances, ids)``:
 
 * ``distances``: float32, lower is better for every metric (the Hamming
