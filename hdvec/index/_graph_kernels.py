@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._kernels import EMPTY, heap_init, heap_push, heap_sort, heap_write
-from ._kernels import _FM, _dot_u8, _exact_dist
+from ._kernels import _FM, _dot_u8, _exact_dist, query_sums
 
 _F0 = np.float32(0.0)
 
@@ -75,23 +75,11 @@ def _dist(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, r):
 
 
 @njit(cache=True, nogil=True)
-def _qterms(q):
-    """(sum(q), |q|^2) as float32, accumulated in float64."""
-    s = 0.0
-    s2 = 0.0
-    for j in range(q.shape[0]):
-        v = np.float64(q[j])
-        s += v
-        s2 += v * v
-    return np.float32(s), np.float32(s2)
-
-
-@njit(cache=True, nogil=True)
 def distances(qs, vectors, aug, codes, lo, delta, bias, out):
     """out (nq, n) float32: the traversal distance of every query qs (nq, d) to every row (tests, checks)."""
     for qi in range(qs.shape[0]):
         q = qs[qi].copy()
-        qsum, qsq = _qterms(q)
+        qsum, qsq = query_sums(q)
         for r in range(out.shape[1]):
             out[qi, r] = _dist(q, qsum, qsq, _F0, vectors, aug, codes, lo, delta, bias, r)
 
@@ -195,7 +183,7 @@ def beam_search_one(q, qaug, vectors, aug, codes, lo, delta, bias, graph, entry,
     none = np.empty(0, np.bool_)
     rd = np.empty(0, np.float32)
     ri = np.empty(0, np.int64)
-    qsum, qsq = _qterms(q)
+    qsum, qsq = query_sums(q)
     size, _, n_pool = _traverse(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, graph, entry,
                                 stamps, np.uint32(1), out_d, out_i, lx, none, rd, ri, pool, pool_cap)
     return size, n_pool
@@ -222,7 +210,7 @@ def _search_queries(a, b, qs, qx, vectors, aug, codes, lo, delta, bias, graph, e
         for j in range(d):
             q[j] = qs[qi, j]
             qr[j] = qx[qi, j]
-        qsum, qsq = _qterms(q)
+        qsum, qsq = query_sums(q)
         epoch = _next_epoch(row, epochs, c)
         if use_mask:
             heap_init(rd, ri)

@@ -140,20 +140,26 @@ def _dot_u4(qe, qo, codes, r):
 
 
 @njit(cache=True, nogil=True)
-def _lvq_prepare(q, bits, qe, qo):
-    """Split q into even / odd coordinates (4-bit codes); return (sum(q), |q|^2) as float32."""
-    d = q.shape[0]
+def query_sums(q):
+    """(sum(q), |q|^2) of a query, accumulated in float64, returned as float32 (the LVQ / RaBitQ terms)."""
     s = 0.0
     s2 = 0.0
-    for j in range(d):
+    for j in range(q.shape[0]):
         v = np.float64(q[j])
         s += v
         s2 += v * v
+    return np.float32(s), np.float32(s2)
+
+
+@njit(cache=True, nogil=True)
+def _lvq_prepare(q, bits, qe, qo):
+    """Split q into even / odd coordinates (4-bit codes); return (sum(q), |q|^2) as float32."""
+    d = q.shape[0]
     if bits == 4:
         for j in range(qe.shape[0]):
             qe[j] = q[2 * j]
             qo[j] = q[2 * j + 1] if 2 * j + 1 < d else _F0
-    return np.float32(s), np.float32(s2)
+    return query_sums(q)
 
 
 @njit(cache=True, nogil=True)
@@ -346,12 +352,6 @@ def _rabitq_prepare(q, lut):
 
     Returns (sum(q), |q|^2) as float32. lut (D / 8, 256) float32.
     """
-    s = 0.0
-    s2 = 0.0
-    for j in range(q.shape[0]):
-        v = np.float64(q[j])
-        s += v
-        s2 += v * v
     for b in range(lut.shape[0]):
         lut[b, 0] = _F0
         for t in range(8):
@@ -359,7 +359,7 @@ def _rabitq_prepare(q, lut):
             step = 1 << t
             for v in range(step, 2 * step):
                 lut[b, v] = lut[b, v - step] + qv
-    return np.float32(s), np.float32(s2)
+    return query_sums(q)
 
 
 @njit(cache=True, nogil=True, fastmath=_FM)
