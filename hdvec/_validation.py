@@ -67,6 +67,13 @@ def check_count(n: object, name: str = "n", minimum: int = 0) -> int:
     return check_dim(n, name, minimum)
 
 
+def check_fraction(value: object, name: str) -> float:
+    """``value`` must be a real number in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value <= 1:
+        raise ValueError(f"`{name}` must be a number in (0, 1]; got {value!r}")
+    return float(value)
+
+
 def check_k(k: object, name: str = "k") -> int:
     """``k`` must be an int >= 1; it may exceed the number of items (results are then padded)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):

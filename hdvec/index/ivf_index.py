@@ -24,7 +24,7 @@ import numpy as np
 
 from .._backend import is_torch, to_device
 from .._progress import progress_bar
-from .._validation import Seed, check_count, check_dim, check_k, seed_entropy
+from .._validation import Seed, check_count, check_dim, check_fraction, check_k, seed_entropy
 from ..hdc.search import empty_results, pad_results, shape_results, work_k
 from . import codes as C
 from . import fastscan as FS
@@ -91,10 +91,7 @@ class Index:
         if self.spec is not None:
             check_spec(self.spec, self.metric, self.dim)
         self.nprobe = nprobe
-        if isinstance(target_recall, bool) or not isinstance(target_recall, (int, float)) or not (
-                0 < target_recall <= 1):
-            raise ValueError(f"`target_recall` must be a number in (0, 1]; got {target_recall!r}")
-        self.target_recall = float(target_recall)
+        self.target_recall = check_fraction(target_recall, "target_recall")
         self.seed = seed_entropy(seed)
         self.trained = False
         self.mean: np.ndarray | None = None  # float32 (dim,): stored vectors are x - mean
@@ -158,10 +155,8 @@ class Index:
 
     # ------------------------------------------------------------------ input
     def check_vectors(self, x: Any, name: str) -> np.ndarray:
-        """Validated ``(n, dim)`` float32 (normalised for cosine) or ``(n, n_words)`` uint64 rows of ``x``.
-
-        A single vector becomes one row.
-        """
+        """Validated ``(n, dim)`` float32 (normalised for cosine) or ``(n, n_words)`` uint64 rows of ``x``
+        (a single vector becomes one row)."""
         if self.metric == "hamming":
             return as_words(x, name, self.dim)
         x = as_float_matrix(x, name, self.dim)
