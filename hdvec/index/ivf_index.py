@@ -61,9 +61,9 @@ class Index:
         None picks one from the size of the first ``train``/``add``.
     nprobe : int or None
         IVF lists scanned per query. Default: when ``spec`` is None, the
-        smallest nprobe reaching recall@10 >= ``target_recall`` on 200 of the
-        first added vectors (each searched without itself; measured once,
-        seeded); otherwise ``nlist // 16``, at least 1.
+        smallest nprobe reaching recall@10 >= ``target_recall`` (less one
+        standard error) on 500 of the first added vectors (each searched
+        without itself; once, seeded); otherwise ``nlist // 16``, at least 1.
     seed : int, numpy.random.Generator or None
     target_recall : float
         The recall@10 the automatic ``nprobe`` aims for (0.95), in (0, 1].

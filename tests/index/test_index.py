@@ -603,3 +603,12 @@ def test_package_level_methods_reject_bad_input():
         Index(32, spec="Flat").prepare(2.5)
     with pytest.raises(ValueError, match="must be trained first"):
         Index(32, spec="IVF4,Flat").prepare(10)
+
+
+def test_calibration_scores_the_sample_mean_less_one_standard_error():
+    from hdvec.index.calibration import recall_less_one_se
+
+    got = np.array([[1, 2], [3, 4], [5, 6]])
+    truth = np.array([[1, 2], [3, 9], [7, 8]])  # per query 1.0, 0.5, 0.0
+    assert recall_less_one_se(got, truth) == pytest.approx(0.5 - np.std([1.0, 0.5, 0.0]) / np.sqrt(2))
+    assert recall_less_one_se(got[:1], truth[:1]) == 1.0  # one query: no spread
