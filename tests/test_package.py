@@ -89,12 +89,15 @@ def test_kernel_entry_points_are_private_or_check_their_inputs():
     import pytest
 
     from hdvec.hdc import search
-    from hdvec.index import codes, partition
+    from hdvec.index import codes, fastscan, graph_build, partition
 
     for gone in ("scan", "scan_rabitq_index", "rerank_full", "rerank_level2"):
         assert not hasattr(codes, gone), gone
     for gone in ("nearest_lists", "coarse_tables"):
         assert not hasattr(partition, gone), gone
+    assert not hasattr(fastscan, "scan")  # the fast-scan kernel is reached through Index.search only
+    for gone in ("insert_rows", "consolidate_rows"):  # graph kernels: through GraphIndex only
+        assert not hasattr(graph_build, gone), gone
     words = np.zeros((4, 3), np.uint64)
     with pytest.raises(ValueError, match="same width"):
         search.hamming_topk(words, words[:, :1].copy(), 2)

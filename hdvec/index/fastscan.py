@@ -19,6 +19,8 @@ Arrays:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import Seed, seed_entropy
@@ -40,11 +42,35 @@ def default_m(d: int) -> int:
     return d // 2 if d % 2 == 0 else d
 
 
+def _check_codebooks(codebooks: Any) -> np.ndarray:
+    if not isinstance(codebooks, np.ndarray) or codebooks.ndim != 3 or codebooks.shape[1] != KSUB:
+        raise ValueError(f"`codebooks` must be an (m, {KSUB}, d / m) array; got "
+                         f"{getattr(codebooks, 'shape', type(codebooks).__name__)}")
+    return codebooks
+
+
+def _check_matrix(x: Any, name: str, kinds: str, width: int | None = None) -> np.ndarray:
+    """``x`` as a 2-D array of one of the dtype kinds ``kinds`` (and ``width`` columns); ValueError naming it."""
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in kinds or (
+            width is not None and x.shape[1] != width):
+        want = f"(n, {width})" if width is not None else "2-D"
+        raise ValueError(f"`{name}` must be a {want} array of kind {kinds!r}; got "
+                         f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}")
+    return x
+
+
+def _check_codes(codes: Any, m: int | None = None) -> np.ndarray:
+    codes = _check_matrix(codes, "codes", "u", m)
+    if codes.size and codes.max() >= KSUB:
+        raise ValueError(f"`codes` must hold 4-bit values (< {KSUB}); got {int(codes.max())}")
+    return codes
+
+
 def train_codebooks(x: np.ndarray, m: int, seed: Seed = None) -> np.ndarray:
     """float32 ``(m, 16, d / m)`` codebooks of ``x`` (n, d) float32 (n >= 16), by Faiss's k-means."""
     import faiss
 
-    n, d = x.shape
+    n, d = _check_matrix(x, "x", "f").shape
     check_m(d, m)
     if n < KSUB:
         raise ValueError(f"PQ training needs at least {KSUB} vectors; got {n}")
@@ -60,8 +86,8 @@ def train_codebooks(x: np.ndarray, m: int, seed: Seed = None) -> np.ndarray:
 
 def encode(x: np.ndarray, codebooks: np.ndarray) -> np.ndarray:
     """uint8 ``(n, m)`` nearest-centroid codes of ``x`` (n, d) float32, in blocks of rows."""
-    m, _, dsub = codebooks.shape
-    n = x.shape[0]
+    m, _, dsub = _check_codebooks(codebooks).shape
+    n = _check_matrix(x, "x", "f", m * dsub).shape[0]
     out = np.empty((n, m), np.uint8)
     step = max(1, _ENCODE_BYTES // (m * KSUB * dsub * 4))
     for a in range(0, n, step):
@@ -72,7 +98,8 @@ def encode(x: np.ndarray, codebooks: np.ndarray) -> np.ndarray:
 
 def decode(codes: np.ndarray, codebooks: np.ndarray) -> np.ndarray:
     """float32 ``(n, d)`` reconstruction of uint8 ``codes`` (n, m)."""
-    m = codebooks.shape[0]
+    m = _check_codebooks(codebooks).shape[0]
+    codes = _check_codes(codes, m)
     return codebooks[np.arange(m), codes].reshape(codes.shape[0], -1)
 
 
@@ -104,7 +131,11 @@ def pack_blocks(codes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
     (nlist + 1,): list ``l`` owns blocks ``block_offsets[l]:block_offsets[l + 1]``;
     slots past the end of a list hold code 0 and are never reported.
     """
-    n, m = codes.shape
+    n, m = _check_codes(codes).shape
+    offsets = np.asarray(offsets)
+    if offsets.ndim != 1 or offsets.dtype.kind not in "iu" or not offsets.size or offsets[0] != 0 \
+            or offsets[-1] != n or np.any(np.diff(offsets) < 0):
+        raise ValueError(f"`offsets` must be integers rising from 0 to the {n} rows; got {offsets[:4]}...")
     sizes = np.diff(offsets)
     block_offsets = np.concatenate([[0], np.cumsum(-(-sizes // FK.BLOCK))]).astype(np.int64)
     nb = int(block_offsets[-1])
@@ -144,23 +175,3 @@ def encode_rows(work: np.ndarray, base: np.ndarray, codebooks: np.ndarray) -> di
 def table_cap(m: int) -> int:
     """Largest quantized table entry for ``m`` sub-quantizers: sums of ``m`` entries stay below 2**16."""
     return min(255, 65535 // m)
-
-
-def scan(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np.ndarray,
-         centroids: np.ndarray | None, offsets: np.ndarray, sqnorm: np.ndarray, blocks: np.ndarray,
-         block_offsets: np.ndarray, allowed: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-kk ``(estimated distances, rows)`` (nq, kk) of validated queries over the probed lists.
-
-    Codes hold residuals from the list centroids (``centroids`` (nlist, d), or None without IVF), so
-    ``<q, x> = <q, c> + <q, r>``: one table of ``<q_s, codebook>`` serves every list, and the list's
-    ``<q, c>`` is a constant. L2 adds ``|q|^2`` and the row's ``|x|^2`` (``sqnorm``):
-    ``|q - x|^2 = |q|^2 - 2 <q, c> - 2 <q, r> + |x|^2``. The tables are built inside the kernel
-    (``_fastscan_kernels.query_tables``, tested against ``quantize_tables``).
-    """
-    nq = queries.shape[0]
-    out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
-    cents = np.empty((0, queries.shape[1]), np.float32) if centroids is None else centroids
-    FK.scan_pq4(queries, np.ascontiguousarray(codebooks.transpose(0, 2, 1)), bool(metric_ip), table_cap(codebooks.shape[0]), cents,
-                sqnorm if not metric_ip else np.empty(0, np.float32), probes, offsets, block_offsets, blocks,
-                allowed, kk, out_d, out_r)
-    return out_d, out_r

@@ -46,8 +46,8 @@ from .graph_build import (
     LVQ_KEYS,
     GraphRows,
     StampPool,
-    consolidate_rows,
-    insert_rows,
+    _consolidate_rows,
+    _insert_rows,
     unit,
 )
 from .graph_file import CODES, MAX_DEGREE, METRICS, read, write
@@ -202,7 +202,7 @@ class GraphIndex:
         return new_ids
 
     def _insert(self, st: GraphRows, x: np.ndarray, ids: np.ndarray) -> GraphRows:
-        return insert_rows(st, x, ids, codes=self.codes, build_beam=self.build_beam, alpha=self.alpha, seed=self.seed)
+        return _insert_rows(st, x, ids, codes=self.codes, build_beam=self.build_beam, alpha=self.alpha, seed=self.seed)
 
     # ------------------------------------------------------------------ remove
     def remove(self, ids: Any) -> int:
@@ -236,7 +236,7 @@ class GraphIndex:
             st = self._state
             if not st.n_deleted:
                 return 0
-            self._state = consolidate_rows(st, self.alpha)
+            self._state = _consolidate_rows(st, self.alpha)
         return st.n_deleted
 
     # ------------------------------------------------------------------ search

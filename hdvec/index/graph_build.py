@@ -4,7 +4,7 @@
 (int32 (n, degree), -1 padded), the float32 vectors (normalised for cosine),
 the LVQ8 codes of ``vectors - mean``, ids, tombstones and the entry point.
 Writers make a new snapshot and swap it in; a search keeps the one it began
-with. ``insert_rows`` and ``consolidate_rows`` drive the kernels of
+with. ``_insert_rows`` and ``_consolidate_rows`` drive the kernels of
 ``_graph_build_kernels``; every random choice comes from the index's seed.
 """
 
@@ -163,7 +163,7 @@ def batches(m: int, in_graph: int, n: int) -> np.ndarray:
     return np.asarray(bounds, np.int64)
 
 
-def insert_rows(st: GraphRows, x: np.ndarray, ids: np.ndarray, *, codes: str, build_beam: int, alpha: float,
+def _insert_rows(st: GraphRows, x: np.ndarray, ids: np.ndarray, *, codes: str, build_beam: int, alpha: float,
                 seed: int) -> GraphRows:
     """``st`` with the rows ``x`` (m, dim) float32 (ids (m,) int64) inserted into a copy of its graph.
 
@@ -200,7 +200,7 @@ def insert_rows(st: GraphRows, x: np.ndarray, ids: np.ndarray, *, codes: str, bu
                      aug)
 
 
-def consolidate_rows(st: GraphRows, alpha: float) -> GraphRows:
+def _consolidate_rows(st: GraphRows, alpha: float) -> GraphRows:
     """``st`` without its deleted rows, the graph repaired around them (``_graph_build_kernels.repair``).
 
     Rows are renumbered in order; a deleted entry point is replaced by the medoid of the rows left.

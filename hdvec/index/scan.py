@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..hdc.search import dense_topk, empty_results, hamming_topk
+from . import _fastscan_kernels as FK
 from . import _kernels as K
 from . import _list_kernels as L
 from . import codes as C
@@ -59,7 +60,7 @@ def search_lists(index: Any, st: Any, qv: np.ndarray, k: int, nprobe: int, allow
     else:
         blocks, block_offsets = st.derived("pq_blocks", lambda s: FS.pack_blocks(s.data["pq_codes"], s.offsets))
         centroids = None if index.partition is None else index.partition.centroids
-        out_d, out_r = FS.scan(work, index.codebooks, ip, probes, centroids, st.offsets, st.data["pq_sqnorm"],
+        out_d, out_r = _scan_pq4(work, index.codebooks, ip, probes, centroids, st.offsets, st.data["pq_sqnorm"],
                                blocks, block_offsets, allowed, kk)
     if spec.rerank and spec.codes != "flat":
         return _rerank_full(index.full_query(qv), out_r, st.data["full"], ip, k)
@@ -208,4 +209,24 @@ def _rerank_full(queries: np.ndarray, rows: np.ndarray, vectors: np.ndarray, met
     out_r = np.empty((nq, k), np.int64)
     K.rerank_exact(np.ascontiguousarray(queries, np.float32), np.ascontiguousarray(rows, np.int64), vectors,
                    bool(metric_ip), k, out_d, out_r)
+    return out_d, out_r
+
+
+def _scan_pq4(queries: np.ndarray, codebooks: np.ndarray, metric_ip: bool, probes: np.ndarray,
+              centroids: np.ndarray | None, offsets: np.ndarray, sqnorm: np.ndarray, blocks: np.ndarray,
+              block_offsets: np.ndarray, allowed: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-kk ``(estimated distances, rows)`` (nq, kk) of validated queries over the probed lists.
+
+    Codes hold residuals from the list centroids (``centroids`` (nlist, d), or None without IVF), so
+    ``<q, x> = <q, c> + <q, r>``: one table of ``<q_s, codebook>`` serves every list, and the list's
+    ``<q, c>`` is a constant. L2 adds ``|q|^2`` and the row's ``|x|^2`` (``sqnorm``):
+    ``|q - x|^2 = |q|^2 - 2 <q, c> - 2 <q, r> + |x|^2``. The tables are built inside the kernel
+    (``_fastscan_kernels.query_tables``, tested against ``quantize_tables``).
+    """
+    nq = queries.shape[0]
+    out_d, out_r = np.empty((nq, kk), np.float32), np.empty((nq, kk), np.int64)
+    cents = np.empty((0, queries.shape[1]), np.float32) if centroids is None else centroids
+    FK.scan_pq4(queries, np.ascontiguousarray(codebooks.transpose(0, 2, 1)), bool(metric_ip),
+                FS.table_cap(codebooks.shape[0]), cents, sqnorm if not metric_ip else np.empty(0, np.float32), probes, offsets, block_offsets, blocks,
+                allowed, kk, out_d, out_r)
     return out_d, out_r

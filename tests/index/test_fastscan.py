@@ -10,6 +10,7 @@ from hdvec._io import FormatError, read_arrays, write_arrays
 from hdvec.index import Index, IndexSpec, knn, parse_spec
 from hdvec.index import _fastscan_kernels as FK
 from hdvec.index import fastscan as F
+from hdvec.index import scan as S
 
 KERNELS = [FK.block_sums_portable] + ([FK.block_sums_avx2] if FK.HAVE_AVX2 else [])
 
@@ -125,7 +126,7 @@ def test_scan_returns_the_top_estimates_of_the_probed_lists(metric_ip, ivf):
     blocks, block_offsets = F.pack_blocks(rows_arrays["pq_codes"], offsets)
     probes = np.array([[0, 2], [3, -1], [2, 2], [1, 0]], np.int64)
     allowed = rng.random(700) < 0.8
-    d, r = F.scan(q, cb, metric_ip, probes, centroids, offsets, rows_arrays["pq_sqnorm"], blocks, block_offsets,
+    d, r = S._scan_pq4(q, cb, metric_ip, probes, centroids, offsets, rows_arrays["pq_sqnorm"], blocks, block_offsets,
                   allowed, 9)
     # reference: the kernel's tables (checked against quantize_tables below), summed in NumPy
     factor = np.float32(1.0 if metric_ip else 2.0)
@@ -149,6 +150,21 @@ def test_scan_returns_the_top_estimates_of_the_probed_lists(metric_ip, ivf):
         # and the estimate is the distance to the reconstruction, up to the tables' rounding
         true = -(recon[rows] @ q[qi]) if metric_ip else ((recon[rows] - q[qi]) ** 2).sum(axis=1)
         assert np.abs(est - true).max() <= 8 * 0.5 / scale[qi] * 1.01 + 1e-3  # m tables, half a step each
+
+
+def test_the_public_helpers_name_bad_arguments():
+    cb = np.zeros((4, 16, 2), np.float32)
+    codes = np.zeros((5, 4), np.uint8)
+    for call, match in [(lambda: F.encode(np.zeros((3, 7), np.float32), cb), "`x` must be a \\(n, 8\\)"),
+                        (lambda: F.encode(np.zeros((3, 8), np.float32), cb[:, :8]), "`codebooks`"),
+                        (lambda: F.decode(codes + 16, cb), "4-bit"),
+                        (lambda: F.decode(codes[:, :3], cb), "`codes` must be a \\(n, 4\\)"),
+                        (lambda: F.pack_blocks(codes, np.array([0, 3])), "`offsets`"),
+                        (lambda: F.pack_blocks(codes.astype(np.int64), np.array([0, 5])), "`codes`"),
+                        (lambda: F.train_codebooks(np.zeros((40, 8), np.float32), 3), "PQ3"),
+                        (lambda: F.train_codebooks([[1.0] * 8] * 40, 4), "`x`")]:
+        with pytest.raises(ValueError, match=match):
+            call()
 
 
 def _clustered(n, d, nq, seed=0):
