@@ -163,6 +163,7 @@ class ListStorage:
         out.deleted[rows] = True
         out.n_deleted = self.n_deleted + rows.shape[0]
         out._changed()
+        out._derived = self._derived  # same rows and lists: derived arrays (fast-scan blocks) stay valid
         if out.n_deleted > 0.25 * out.n_rows:
             out = out.compacted()
         return out, int(rows.shape[0])
