@@ -305,8 +305,7 @@ class Index:
     def set_partition(self, centroids: np.ndarray) -> None:
         """Use these IVF centroids ((nlist, d) float32 or (nlist, n_words) uint64) instead of training them."""
         p = Partition(centroids)
-        width = -(-self.dim // 64) if self.metric == "hamming" else self.dim if self.matrix is None else \
-            self.matrix.shape[1]
+        width = -(-self.dim // 64) if self.metric == "hamming" else self.work_dim
         if p.nlist != self.nlist or centroids.shape[1] != width or p.binary != (self.metric == "hamming"):
             raise ValueError(f"`centroids` must be ({self.nlist}, {width}) "
                              f"{'uint64' if self.metric == 'hamming' else 'float32'}; got {centroids.dtype} "
