@@ -136,8 +136,24 @@ def hdvec_configs(ctx: Ctx) -> tuple[list[Config], str]:
                       describe=lambda idx: f"picked spec {idx.spec}"
                       + (f", calibrated nprobe {shipped['nprobe']}" if idx.nlist > 1 else ""))]
     configs += [Config(f"Index(spec={fit_spec(s, ctx.n)!r})", builder(fit_spec(s, ctx.n)), sweeps, **common)
-                for s in ctx.hdvec_specs]
+                for s in ctx.hdvec_specs if not s.upper().startswith("VAMANA")]
+    configs += [graph_config(ctx, int(s[6:] or 32)) for s in ctx.hdvec_specs if s.upper().startswith("VAMANA")]
     return configs, version("hdvec")
+
+
+def graph_config(ctx: Ctx, degree: int) -> Config:
+    """``GraphIndex(dim, degree=R)`` (Vamana over LVQ8, exact re-rank), its beam swept."""
+    from hdvec.index import GraphIndex
+
+    def build():
+        return GraphIndex(ctx.d, degree=degree, seed=0).build(ctx.xb)
+
+    def apply(idx, s):
+        idx.beam = s["beam"]
+
+    return Config(f"GraphIndex(degree={degree})", build, lambda _g: [[{"beam": e} for e in ctx.grids["ef"] if e >= K]],
+                  apply, lambda idx, q: as_ids(idx.search(q, K)[1]), lambda idx: file_bytes(idx.save),
+                  "file (GraphIndex.save)")
 
 
 # ----------------------------------------------------------------------------- faiss

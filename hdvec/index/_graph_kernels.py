@@ -32,12 +32,41 @@ write into preallocated outputs and keep no global state.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from .._kernels import EMPTY, heap_init, heap_push, heap_sort, heap_write
 from ._kernels import _FM, _dot_u8, _exact_dist, query_sums
 
 _F0 = np.float32(0.0)
+_LINE = 64  # bytes per cache line
+_PREFETCH_LINES = 8  # at most this many lines of a row are prefetched
+
+
+@intrinsic
+def _prefetch(typingctx, addr):
+    """A read prefetch of the cache line at ``addr`` into every cache level (LLVM ``llvm.prefetch``)."""
+    sig = types.void(types.uintp)
+
+    def codegen(context, builder, signature, args):
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        mod = builder.module
+        name = "llvm.prefetch.p0"
+        fn = mod.globals.get(name) or ir.Function(mod, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), name)
+        ptr = builder.inttoptr(args[0], i8p)
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch_row(a, r):
+    """Prefetch the first lines (at most ``_PREFETCH_LINES``) of row r of the C-contiguous 2-D array ``a``."""
+    base = a.ctypes.data + r * a.strides[0]
+    for off in range(0, min(a.strides[0], _PREFETCH_LINES * _LINE), _LINE):
+        _prefetch(base + off)
 
 
 # ---------------------------------------------------------------- distances
@@ -139,6 +168,7 @@ def _traverse(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, graph, e
     use_mask = allowed.shape[0] > 0
     n_res = 0
     n_pool = 0
+    todo = np.empty(graph.shape[1], np.int64)
     stamps[entry] = epoch
     d = _dist(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, entry)
     size, pos = _insert(ld, li, lx, 0, d, np.int64(entry))
@@ -153,6 +183,7 @@ def _traverse(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, graph, e
             pool[n_pool] = node
             n_pool += 1
         first = cur
+        fresh = 0  # pass 1: the unvisited neighbours, their rows prefetched; pass 2 scores them
         for j in range(graph.shape[1]):
             u = np.int64(graph[node, j])
             if u < 0:
@@ -160,6 +191,17 @@ def _traverse(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, graph, e
             if stamps[u] == epoch:
                 continue
             stamps[u] = epoch
+            todo[fresh] = u
+            fresh += 1
+            if codes is None:
+                _prefetch_row(vectors, u)
+            else:
+                _prefetch_row(codes, u)
+                _prefetch(lo.ctypes.data + u * 4)
+                _prefetch(delta.ctypes.data + u * 4)
+                _prefetch(bias.ctypes.data + u * 4)
+        for t in range(fresh):
+            u = todo[t]
             d = _dist(q, qsum, qsq, qaug, vectors, aug, codes, lo, delta, bias, u)
             size, pos = _insert(ld, li, lx, size, d, u)
             first = min(first, pos)
