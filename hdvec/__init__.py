@@ -1,7 +1,8 @@
 """hdvec: hyperdimensional computing and similarity search.
 
 Subpackages: ``hdvec.hdc`` (VSA primitives), ``hdvec.encoders`` (data ->
-hypervectors) and ``hdvec.index`` (nearest-neighbour search).
+hypervectors), ``hdvec.learn`` (HDC classifiers as scikit-learn estimators)
+and ``hdvec.index`` (nearest-neighbour search).
 """
 
 from . import _compile_notice, hdc  # noqa: F401 (_compile_notice: says when kernels compile)
