@@ -45,7 +45,12 @@ def check_float(value: Any, name: str, lo: float = 0.0) -> float:
 
 def compact(h: np.ndarray) -> np.ndarray:
     """int8 copy of a float block whose values are all integers in [-127, 127] (MAP codes), else h."""
-    if h.dtype == np.float32 and h.size and np.abs(h).max() <= 127 and np.array_equal(h, np.rint(h)):
+    if h.dtype != np.float32 or not h.size:
+        return h
+    probe = h[0]  # one row decides most cases without a pass over the block
+    if not (np.abs(probe).max() <= 127 and np.array_equal(probe, np.rint(probe))):
+        return h
+    if np.abs(h).max() <= 127 and np.array_equal(h, np.rint(h)):
         return h.astype(np.int8)
     return h
 
