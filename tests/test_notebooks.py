@@ -36,6 +36,7 @@ REQUIRES = {
     "03_json_search.ipynb": ["json/movies.json", "json/world-countries.json"],
     "04_functions.ipynb": [],
     "05_index.ipynb": [],
+    "06_classification.ipynb": ["langid/train", "langid/test", "emg/complete5.bin", "emg/labels5.bin"],
 }
 
 # run first, in memory only: the kernel must be this interpreter (the venv), not another python3 kernelspec

@@ -2,9 +2,8 @@
 
 ``Projection`` (``X @ W``, or its signs as BSC bits), ``Sinusoid`` (``cos(X W + b) * sin(X W)``),
 ``Density`` (intRVFL's thermometer code) and ``LevelRecord`` (``bundle_f bind(key_f, level(x_f))``,
-Torchhd's Vanilla encoder). ``fit`` draws the random arrays in NumPy from ``seed`` (and learns the
-feature ranges); ``transform`` moves them to a torch input's device, so NumPy and torch inputs get the
-same vectors. NumPy input runs through BLAS or Numba kernels, torch input through torch ops.
+Torchhd's Vanilla encoder). ``fit`` draws the random arrays in NumPy from ``seed`` (and learns feature ranges);
+NumPy input runs through BLAS or Numba kernels, torch input through torch ops with the same arrays (same vectors).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from . import _feature_kernels as K
 from ._sklearn import HAVE_SKLEARN, TransformerMixin, _sklearn_available
 
 _CHUNK_ELEMENTS = 1 << 22  # rows * dim per block of the dense paths (bounds the float temporaries)
+_TABLES = ("_base", "_table", "_lengths", "_perm")  # lookup arrays derived in fit (saved with the fitted state)
 
 
 class _NotFittedError(ValueError, AttributeError):
@@ -135,7 +135,7 @@ class _FeatureEncoder(TransformerMixin):
 
     def _forget(self) -> None:  # drop the fitted state (a changed argument needs a new fit)
         for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name == "_tables":
+            if (name.endswith("_") and not name.startswith("__")) or name in _TABLES:
                 delattr(self, name)
 
     def set_params(self, **params: Any) -> _FeatureEncoder:
@@ -368,11 +368,11 @@ class Density(_FeatureEncoder):
     def _fit(self, x: Any, use_torch: bool, rng: np.random.Generator) -> None:
         self.low_, self.high_ = _column_range(x, use_torch)
         self.keys_ = _bipolar(rng, (x.shape[1], self.dim))
-        base = (-self.keys_.sum(0, dtype=np.int32)).astype(np.int32)
-        self._tables = (base, (2 * self.keys_).astype(np.int8), np.arange(self.dim + 1, dtype=np.int64))
+        self._base = (-self.keys_.sum(0, dtype=np.int32)).astype(np.int32)
+        self._table, self._lengths = (2 * self.keys_).astype(np.int8), np.arange(self.dim + 1, dtype=np.int64)
 
     def _transform(self, x: Any, use_torch: bool) -> Any:
-        base, table, lengths = self._tables
+        base, table, lengths = self._base, self._table, self._lengths
         low, high, span = self._kernel_range()
         if use_torch:
             torch = torch_module()
@@ -466,11 +466,11 @@ class LevelRecord(_FeatureEncoder):
         lengths = np.searchsorted(switch[perm], np.arange(self.levels), side="right").astype(np.int64)
         base = (a.astype(np.int32) * self.keys_.sum(0, dtype=np.int32))[perm].astype(np.int32)
         table = np.ascontiguousarray((self.keys_.astype(np.int16) * (b - a).astype(np.int16))[:, perm]).astype(np.int8)
-        self._tables = (base, table, lengths, perm.astype(np.int64))
+        self._base, self._table, self._lengths, self._perm = base, table, lengths, perm.astype(np.int64)
 
     def _transform(self, x: Any, use_torch: bool) -> Any:
         self._check_range(x, use_torch, x.shape[1])
-        base, table, lengths, perm = self._tables
+        base, table, lengths, perm = self._base, self._table, self._lengths, self._perm
         low, high, span = self._kernel_range()
         steps = self.levels - 1
         binary = self.model == "bsc"
@@ -487,7 +487,7 @@ class LevelRecord(_FeatureEncoder):
     def _torch_sums(self, x: Any, low: np.ndarray, high: np.ndarray, span: np.ndarray) -> Any:
         """sum_f key_f * level(x_f) as float32 (n, dim) on x's device: one matrix product per level."""
         torch = torch_module()
-        base, table, lengths, perm = self._tables
+        base, table, lengths, perm = self._base, self._table, self._lengths, self._perm
         idx = _torch_levels(x, low, high, span, self.levels - 1)
         tab = torch.from_numpy(table).to(x.device, torch.float32)
         sums = torch.from_numpy(base.astype(np.float32)).to(x.device).repeat(x.shape[0], 1)

@@ -290,7 +290,7 @@ def hadamard_keys(chunks: int, width: int) -> np.ndarray:
     """Rows 0..chunks-1, columns 0..width-1 of the Sylvester Hadamard matrix: ``(-1)^popcount(i & j)``, float32."""
     i = np.arange(chunks, dtype=np.uint64)[:, None]
     j = np.arange(width, dtype=np.uint64)[None, :]
-    return (1 - 2 * (np.bitwise_count(i & j) & 1)).astype(np.float32)
+    return (1.0 - 2.0 * (np.bitwise_count(i & j) & 1)).astype(np.float32)
 
 
 class CompHD(_Trained):
