@@ -143,7 +143,9 @@ def hdvec_make(cls, name: str, d: dict, cfg: dict):
 def hdvec_features(name: str, d: dict) -> str:
     if d["kind"] == "text":
         return "packed bits of the trigram signs (uint64)" if name in PACKED else "trigram signs, int8 ±1 (MAP-B)"
-    if d["kind"] == "signal" and name not in REGEN | {"IntRVFL"}:
+    if d["kind"] == "signal":
+        if name in REGEN | {"IntRVFL"}:
+            return "default encoder on the windows scaled to [-1, 1] (Torchhd's rows)"
         return f"Signal(model={'bsc' if name in PACKED else 'map'}) on raw windows"
     return "LevelRecord(model='bsc') (default otherwise)" if name == "Centroid (BSC)" else "default encoder"
 
@@ -168,6 +170,8 @@ def run_hdvec(d: dict, cfg: dict, emit) -> None:
                 xtr, xte, enc_tr, enc_te = text[name in PACKED]
             else:
                 xtr, xte, enc_tr, enc_te = d["x_train"], d["x_test"], 0.0, 0.0
+                if d["kind"] == "signal" and name in REGEN | {"IntRVFL"}:  # raw-feature encoders: Torchhd's rows
+                    xtr, xte = learn_data.minmax_pm1(xtr, xte)
             ytr = np.asarray(d["y_train"])
             clf = hdvec_make(classes[base], name, d, cfg)
             w = warm_rows(ytr)

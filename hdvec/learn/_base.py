@@ -235,6 +235,23 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         best = to_numpy(s.argmax(1)) if is_torch(s) else s.argmax(1)
         return self.classes_[best]
 
+    def to_index(self) -> Any:
+        """The class prototypes as an exact ``hdvec.index.Index`` (``spec="Flat"``), id i = ``classes_[i]``.
+
+        Dense prototypes get ``metric="cosine"``, packed binary ones ``metric="hamming"``; search it with
+        hypervectors as the classifier scores them (``encoder_.transform(X)``, packed for binary prototypes):
+        the nearest id is the predicted class index.
+        """
+        from ..index import Index
+
+        check_is_fitted(self, "prototypes_")
+        protos = self.prototypes_
+        binary = protos.dtype == np.uint64
+        index = Index(self._bits() if binary else protos.shape[1], metric="hamming" if binary else "cosine",
+                      spec="Flat")
+        index.add(protos if binary else protos.astype(np.float32), ids=np.arange(protos.shape[0]))
+        return index
+
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

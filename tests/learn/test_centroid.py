@@ -233,3 +233,19 @@ def test_bad_input_raises_clear_errors():
         Centroid(encoder=5).fit(h, y)
     with pytest.raises(TypeError, match="packed binary"):
         AdaptHD(PRE, dim=64).fit(pack_bits((h < 0).astype(np.uint8)), y)
+
+
+def test_prototypes_export_to_an_index_whose_nearest_id_is_the_prediction():
+    h, y = problem(12, n=80, d=96)
+    labels = np.array(["a", "b", "c", "d"])[y]
+    dense = AdaptHD(PRE, dim=96, epochs=3, seed=0).fit(h, labels)
+    _, ids = dense.to_index().search(h, 1)
+    np.testing.assert_array_equal(dense.classes_[ids[:, 0]], dense.predict(h))
+    packed = pack_bits((h < 0).astype(np.uint8))
+    binary = Centroid(PRE, dim=96, seed=0).fit(packed, labels)
+    index = binary.to_index()
+    assert index.metric == "hamming" and len(index) == 4
+    _, ids = index.search(packed, 1)
+    scores = binary.decision_function(packed)
+    top = scores.max(1, keepdims=True)
+    assert all(scores[i, ids[i, 0]] == top[i, 0] for i in range(len(h)))  # a nearest prototype (ties: any)
