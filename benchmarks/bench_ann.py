@@ -278,7 +278,7 @@ def ratio_line(configs: list[dict], target: float) -> str:
     peers = {lib: cp for lib, cp in best.items() if not lib.startswith("hdvec")}
     hd = best.get("hdvec (default)")
     if not peers or not hd:
-        return f"- R≥{target:g}: no ratio ({'no peer' if not peers else 'hdvec default'} reaches it)"
+        return f"- R≥{target:g}: no ratio ({'no peer reaches it' if not peers else 'hdvec default does not reach it'})"
     lib, (c, p) = max(peers.items(), key=lambda kv: kv[1][1]["qps"])
     return (f"- R≥{target:g}: hdvec `Index(dim)` {fmt_qps(hd[1]['qps'])} QPS ({hd[1]['setting']}) / fastest peer "
             f"{lib} `{c['label']}` {fmt_qps(p['qps'])} QPS ({p['setting']}) = **{ratio(hd[1]['qps'], p['qps'])}**")

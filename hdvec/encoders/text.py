@@ -52,6 +52,9 @@ def _check_texts(texts: Any) -> list[str]:
 def _check_model(model: Any, what: str, allow_mbat: bool) -> Model:
     if not isinstance(model, Model):
         raise TypeError(f"`model` must be an hdvec.hdc model (BSC, MAP, HRR, FHRR, MBAT); got {type(model).__name__}")
+    if type(model).__name__ in ("BSBC", "MCR", "CGR", "VTB"):
+        raise TypeError(f"the text encoders bind with products and bundle with sums (BSC, MAP, HRR, FHRR); "
+                        f"got {type(model).__name__}")
     if isinstance(model, MBAT) and not allow_mbat:
         raise TypeError(f"{what} binds vector with vector; MBAT binds roles with vectors: use BSC, MAP, HRR or FHRR")
     return model

@@ -6,9 +6,13 @@ from .binary import BSC
 from .dense import MAP
 from .fourier import FHRR, HRR
 from .model import Model
+from .modular import CGR, MCR
 from .orthogonal import MBAT
+from .sparse_block import BSBC
+from .vtb import VTB
 
-MODELS = {"MAP": MAP, "BSC": BSC, "HRR": HRR, "FHRR": FHRR, "MBAT": MBAT}
+MODELS = {"MAP": MAP, "BSC": BSC, "HRR": HRR, "FHRR": FHRR, "MBAT": MBAT, "BSBC": BSBC, "VTB": VTB, "MCR": MCR,
+          "CGR": CGR}
 
 
 def model_from_config(config: dict) -> Model:
@@ -27,7 +31,7 @@ def model_from_config(config: dict) -> Model:
     Raises
     ------
     ValueError
-        If ``config["model"]`` is not one of MAP, BSC, HRR, FHRR, MBAT.
+        If ``config["model"]`` is not one of MAP, BSC, HRR, FHRR, MBAT, BSBC, VTB, MCR, CGR.
     """
     cfg = dict(config)
     name = cfg.pop("model", None)

@@ -322,6 +322,12 @@ class ItemMemory:
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
             raise FormatError(f"'{path}' is corrupted: header field 'model.dim' must be an int >= 1; got {dim!r}")
         width = -(-dim // 64) if config.get("model") == "BSC" else dim
+        if config.get("model") == "BSBC":
+            block = config.get("block_size")
+            if isinstance(block, bool) or not isinstance(block, int) or block < 2 or dim % block:
+                raise FormatError(f"'{path}' is corrupted: header field 'model.block_size' must be an int >= 2 "
+                                  f"dividing model.dim={dim}; got {block!r}")
+            width = dim // block
         if vectors.ndim != 2 or vectors.shape[1] != width:
             raise FormatError(f"'{path}' is corrupted: array 'vectors' must have {width} columns for "
                               f"model.dim={dim}; got shape {vectors.shape}")

@@ -223,6 +223,9 @@ class Thermometer(_Codebook):
     """
 
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0):
+        if getattr(model, "own_cleanup", False):
+            raise TypeError(f"Thermometer codes are runs of +1/-1 components; {type(model).__name__} stores "
+                            "integer indices: use Level or Circular")
         super().__init__(model, n_levels, low, high)
         d = model.dim
         on = (np.arange(d)[None, :] < np.rint(np.linspace(0, d, self.n_levels))[:, None])

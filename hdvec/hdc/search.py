@@ -297,6 +297,8 @@ def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool =
     ------
     ``(nq, width), (n, width) -> (nq, k), (nq, k)``; ``(width,), (n, width) -> (k,), (k,)``
     """
+    if getattr(model, "own_cleanup", False):  # integer-index models (BSBC, MCR, CGR) scan with their own metric
+        return model.cleanup(queries, items, k)
     single = getattr(queries, "ndim", 0) == 1
     use_torch = same_backend(queries=queries, items=items)
     q = model.check(queries, "queries")

@@ -199,7 +199,7 @@ class Index:
             raise ValueError("`x` must hold at least one training vector; got 0")
         t0 = time.perf_counter()
         if self.spec is None:
-            self.spec = default_spec(x.shape[0], self.metric, self.target_recall)
+            self.spec = default_spec(x.shape[0], self.metric, self.target_recall, self.dim)
             self._calibrate = self._nprobe is None  # the first add picks nprobe for recall@10 >= 0.95
         if not self.storage.n_rows:
             self.storage = ListStorage(self.nlist)
@@ -214,7 +214,7 @@ class Index:
         n = check_count(n, "n")
         if self.trained:
             return
-        spec = self.spec or default_spec(n, self.metric, self.target_recall)
+        spec = self.spec or default_spec(n, self.metric, self.target_recall, self.dim)
         if spec.needs_training:
             raise ValueError(f"this index ('{spec}') must be trained first: call train(x)")
         self.spec, self.trained = spec, True
@@ -244,7 +244,7 @@ class Index:
         new_ids = self.storage.check_new_ids(ids, n)
         attrs = check_attributes(attributes, n, self.storage.attrs if self.storage.n_rows else None)
         if not self.trained:
-            spec = self.spec or default_spec(n, self.metric, self.target_recall)
+            spec = self.spec or default_spec(n, self.metric, self.target_recall, self.dim)
             if spec.needs_training:  # the automatic pipeline trains on the first add
                 self._calibrate = self.spec is None and self._nprobe is None
                 self.spec = spec

@@ -196,22 +196,28 @@ def check_spec(spec: IndexSpec, metric: str, dim: int) -> None:
                              f"dimension {work}")
 
 
-def default_spec(n: int, metric: str, target_recall: float = 0.95) -> IndexSpec:
-    """The pipeline ``Index()`` picks from the size of its first ``train`` / ``add``, its metric and the
-    recall it aims for.
+def default_spec(n: int, metric: str, target_recall: float = 0.95, dim: int | None = None) -> IndexSpec:
+    """The pipeline ``Index()`` picks from the size of its first ``train`` / ``add``, its metric, the
+    dimension and the recall it aims for.
 
-    Exact (``Flat``) below 20,000 vectors and for binary vectors up to 2
-    million; above, ``IVF<about 2 sqrt(n)>,LVQ8``, measured
-    (``docs/benchmarks.md``) the fastest pipeline at recall@10 >= 0.95 on the
-    128-d and the 784-d sets at about Faiss SQ8's size. LVQ8's own distances
-    cap recall@10 near 0.98 however many lists are scanned, so a
-    ``target_recall`` above 0.95 adds the exact re-rank (``Rerank``).
+    * Exact (``Flat``) below 20,000 vectors, and for binary vectors up to 2 million.
+    * ``dim <= 128``: ``IVF<about 2 sqrt(n)>,PQ,Rerank`` (4-bit fast-scan codes, exact re-rank). On the
+      128-d sets of ``docs/benchmarks.md`` it is hdvec's fastest pipeline at recall@10 >= 0.95
+      (1.37x ``IVF,LVQ8`` on 200k clustered vectors), at about Faiss ``IVF,PQ..x4fs,RFlat``'s size.
+    * Wider vectors: ``IVF<about 2 sqrt(n)>,LVQ8``, measured the faster of the two at 384 and 784
+      dimensions, at about Faiss SQ8's size.
+    * ``target_recall`` above 0.95: ``IVF,LVQ8,Rerank`` (4-bit PQ shortlists and LVQ8's own distances
+      cap recall@10 near 0.98-0.99 however many lists are scanned; LVQ8 re-ranked reaches 0.999).
     """
     if metric == "hamming":
         return IndexSpec("flat") if n <= 2_000_000 else IndexSpec("flat", nlist=default_nlist(n))
     if n < 20_000:
         return IndexSpec("flat")
-    return IndexSpec("lvq8", nlist=default_nlist(n), rerank=DEFAULT_RERANK if target_recall > 0.95 else 0)
+    if target_recall > 0.95:
+        return IndexSpec("lvq8", nlist=default_nlist(n), rerank=DEFAULT_RERANK)
+    if dim is not None and dim <= 128:
+        return IndexSpec("pq4", nlist=default_nlist(n), rerank=DEFAULT_RERANK)
+    return IndexSpec("lvq8", nlist=default_nlist(n))
 
 
 def default_nlist(n: int) -> int:
