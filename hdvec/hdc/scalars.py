@@ -120,7 +120,12 @@ class Level(_Codebook):
     low, high : float
         Value range, finite, ``high > low``.
     seed : int, numpy.random.Generator or None
-        Seed of the two end vectors and the thresholds.
+        Seed of the end vectors and the thresholds.
+    randomness : float
+        In [0, 1] (Torchhd's ``randomness``): the levels are split into spans of
+        ``(1 - r) (n_levels - 1) + r`` steps, each interpolating between its own
+        random end vectors. 0: one span (the default, similarity falls linearly
+        across the range); 1: every level is an independent random vector.
 
     Attributes
     ----------
@@ -132,7 +137,7 @@ class Level(_Codebook):
     TypeError
         If ``model`` is not an hdvec.hdc model.
     ValueError
-        If ``n_levels < 2`` or the range is not finite with ``high > low``.
+        If ``n_levels < 2``, the range is not finite with ``high > low``, or ``randomness`` is outside [0, 1].
 
     Examples
     --------
@@ -145,14 +150,30 @@ class Level(_Codebook):
     True
     """
 
-    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None):
+    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None,
+                 randomness: float = 0.0):
         super().__init__(model, n_levels, low, high)
-        self.seed = seed
+        if isinstance(randomness, bool) or not isinstance(randomness, (int, float, np.integer, np.floating)):
+            raise TypeError(f"`randomness` must be a number in [0, 1]; got {type(randomness).__name__}")
+        if not 0.0 <= randomness <= 1.0:
+            raise ValueError(f"`randomness` must be a number in [0, 1]; got {randomness!r}")
+        r = float(randomness)
+        self.seed, self.randomness = seed, r
         rng = as_rng(seed)
-        a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
-        u = rng.random(a.shape)
-        t = np.linspace(0.0, 1.0, self.n_levels)[:, None]
-        self.codebook = _vectors(model, np.where(u[None, :] < t, b[None, :], a[None, :]))
+        steps = (1.0 - r) * (self.n_levels - 1) + r  # levels per span
+        n_spans = int(np.ceil((self.n_levels - 1) / steps - 1e-9))
+        ends = [_components(model, model._draw(rng, ())) for _ in range(2)]  # span 0: the draws of r = 0
+        thresholds = [rng.random(ends[0].shape)]
+        for _ in range(1, n_spans):  # each further span: one more end vector and threshold vector
+            ends.append(_components(model, model._draw(rng, ())))
+            thresholds.append(rng.random(ends[0].shape))
+        rows = []
+        for i in range(self.n_levels):
+            span = min(int(i / steps + 1e-9), n_spans)
+            frac = max(i / steps - span, 0.0)
+            rows.append(ends[span] if span == n_spans else
+                        np.where(thresholds[span] < frac, ends[span + 1], ends[span]))
+        self.codebook = _vectors(model, np.stack(rows))
 
 
 class Circular(_Codebook):
