@@ -165,6 +165,55 @@ class ItemMemory:
         self._device_cache = None
         return rows
 
+    def remove(self, keys: Any) -> int:
+        """Drop stored keys and their vectors; the rows after them move up, in order. Returns how many.
+
+        A removed key added again without vectors gets its seeded vector back.
+
+        Raises
+        ------
+        KeyError
+            Naming the first key that is not stored (nothing is removed).
+        """
+        drop = np.unique(self.index(keys))
+        if not drop.shape[0]:
+            return 0
+        keep = np.ones(len(self.keys), bool)
+        keep[drop] = False
+        kept = np.flatnonzero(keep)
+        self._data[: kept.shape[0]] = self._data[kept]
+        if self._norms is not None:
+            self._norms[: kept.shape[0]] = self._norms[kept]
+        self.keys = [self.keys[r] for r in kept.tolist()]
+        self._rows = {k: i for i, k in enumerate(self.keys)}
+        self._device_cache = None
+        return int(drop.shape[0])
+
+    def relabel(self, mapping: dict) -> None:
+        """Rename keys, ``{old: new}``, keeping their vectors and rows (swaps allowed).
+
+        Raises
+        ------
+        TypeError
+            If ``mapping`` is not a dict or a new key is not a str, bytes or int.
+        KeyError
+            Naming an old key that is not stored.
+        ValueError
+            If two keys would get the same name, or a new key is already stored and not renamed itself.
+        """
+        if not isinstance(mapping, dict):
+            raise TypeError(f"`mapping` must be a dict {{old key: new key}}; got {type(mapping).__name__}")
+        rows = self.index(list(mapping))
+        new = _as_key_list(list(mapping.values()))
+        if len(set(new)) != len(new):
+            raise ValueError("`mapping` gives two keys the same new name")
+        clash = [k for k in new if k in self._rows and k not in mapping]
+        if clash:
+            raise ValueError(f"`mapping` renames a key to {clash[0]!r}, which is already stored")
+        for row, key in zip(rows.tolist(), new):
+            self.keys[row] = key
+        self._rows = {k: i for i, k in enumerate(self.keys)}
+
     def index(self, keys: Any) -> np.ndarray:
         """Rows of stored keys.
 
