@@ -25,19 +25,10 @@ import os
 import sys
 
 
-def thread_env(argv: list[str]) -> dict[str, str]:
-    """The thread variables for ``--threads N`` in argv (default 2); read before numpy is imported."""
-    threads = "2"
-    for i, arg in enumerate(argv):
-        if arg == "--threads" and i + 1 < len(argv):
-            threads = argv[i + 1]
-        elif arg.startswith("--threads="):
-            threads = arg.split("=", 1)[1]
-    names = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    return {**dict.fromkeys(names, threads), "OMP_WAIT_POLICY": "PASSIVE"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pin_threads  # noqa: E402
 
-
-os.environ.update(thread_env(sys.argv[1:]))  # before numpy, torch or Numba start a thread pool
+pin_threads.pin(sys.argv[1:])  # before numpy, torch or Numba start a thread pool
 
 import argparse
 import json
