@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._backend import is_torch, to_device, to_numpy
+from .._backend import dtype_name, is_torch, to_device, to_numpy
 from .._io import FormatError, decode_keys, encode_keys, read_arrays, write_arrays
 from .._validation import check_dim, seed_entropy
 from ..hdc import cosine, hamming
@@ -190,14 +190,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             dim = self._bits()
             return 1.0 - (2.0 / dim) * d.float() if is_torch(h) else (1.0 - (2.0 / dim) * d).astype(np.float32)
         if is_torch(h):
-            return cosine(h.float() if h.dtype != self._torch_dtype(h) else h, to_device(protos, h.device))
+            return cosine(h if dtype_name(h) in ("float32", "int8") else h.float(), to_device(protos, h.device))
         return cosine(h if h.dtype in (np.float32, np.int8) else h.astype(np.float32), protos)
-
-    @staticmethod
-    def _torch_dtype(h: Any) -> Any:
-        import torch
-
-        return torch.float32 if h.dtype != torch.int8 else torch.int8
 
     def _bits(self) -> int:
         return int(self.encoder_.dim if self.encoder_ is not None else self.dim)
@@ -208,7 +202,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._check_torch(X)
             return self._scores_encoded(self.encoder_.transform(X))
         if is_torch(X):
-            return self._scores_encoded(X if X.dtype == _torch_uint64() else X.float())
+            return self._scores_encoded(X if dtype_name(X) == "uint64" else X.float())
         X, _ = self._validate(X, reset=False)
         return self._scores_encoded(self._encode(X))
 
@@ -305,12 +299,6 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         except (KeyError, TypeError) as err:
             raise FormatError(f"{path}: malformed classifier file ({err})") from None
         return clf
-
-
-def _torch_uint64() -> Any:
-    import torch
-
-    return torch.uint64
 
 
 _SCALARS = (bool, int, float, str, type(None))
