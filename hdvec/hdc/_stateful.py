@@ -9,9 +9,11 @@ import numpy as np
 from .._backend import is_torch, to_device, torch_module
 from .binary import BSC, pack_bits, unpack_bits
 from .dense import MAP
-from .fourier import FHRR, HRR
+from .fourier import FHRR
 from .model import Model
+from .modular import MCR, CyclicModel
 from .orthogonal import MBAT
+from .structures import _no_hrr_order
 
 
 def check_model(model: Any) -> Model:
@@ -74,9 +76,8 @@ class _Structure:
             raise TypeError(f"`model` must be an hdvec.hdc model (BSC, MAP, HRR, FHRR); got {type(model).__name__}")
         if isinstance(model, MBAT) and not self._allow_mbat:
             raise TypeError(f"{type(self).__name__} binds vector with vector; MBAT binds a Role with a vector")
-        if isinstance(model, HRR) and self._needs_order:
-            raise TypeError(f"{type(self).__name__} does not apply to HRR: a cyclic shift commutes with circular "
-                            "convolution, so permute cannot mark order inside a bind (use FHRR, MAP or BSC)")
+        if self._needs_order:
+            _no_hrr_order(model, type(self).__name__)
         self.model = model
         self.device = device
         self._device = resolve_device(device)
@@ -101,6 +102,8 @@ class _Structure:
 
     def _zeros(self) -> Any:
         m = self.model
+        if isinstance(m, CyclicModel):  # BSBC, MCR, CGR: counts of each index per component
+            return to_device(np.zeros((m.width, m.block_size), np.int32), self._device)
         if isinstance(m, BSC) or isinstance(m, MAP) and m.dtype == "int8":
             z = np.zeros(m.dim, np.int32)
         else:
@@ -115,6 +118,8 @@ class _Structure:
             return bip.sum(-2, dtype=torch_module().int32) if is_torch(bip) else bip.sum(-2, dtype=np.int32)
         if isinstance(m, MAP):
             return m.bundle(x, binarize=False)
+        if isinstance(m, CyclicModel):
+            return _index_counts(x, m.block_size)
         return m.bundle(x)
 
     def _sum1(self, x: Any) -> Any:
@@ -131,15 +136,19 @@ class _Structure:
         self._acc = acc + s if sign > 0 else acc - s
 
     def _roll(self, v: Any, shifts: int) -> Any:
+        """``permute`` of an accumulator (the component axis: -2 for the index counts of BSBC, MCR, CGR)."""
+        axis = -2 if isinstance(self.model, CyclicModel) else -1
         if is_torch(v):
-            return torch_module().roll(v, shifts, dims=-1)
-        return np.roll(v, shifts, axis=-1)
+            return torch_module().roll(v, shifts, dims=axis)
+        return np.roll(v, shifts, axis=axis)
 
     def _finish(self, acc: Any) -> Any:
         m = self.model
         if isinstance(m, BSC):
             tb = unpack_bits(to_device(m.tiebreak, self._device), m.dim)
             return pack_bits((acc < 0) | ((acc == 0) & tb))
+        if isinstance(m, CyclicModel):
+            return _counts_to_vector(m, acc)
         if isinstance(m, MAP) and m.binarize:
             return m.bundle(acc[None], binarize=True)
         return acc.clone() if is_torch(acc) else acc.copy()
@@ -182,3 +191,48 @@ class _SequenceBase(_Structure):
                 other._device != self._device:
             raise TypeError(f"`other` must be a {type(self).__name__} of {self.model!r} on the same device; "
                             f"got {other!r}")
+
+
+# ------------------------------------------------------------------ index counts (BSBC, MCR, CGR)
+
+
+def _index_counts(x: Any, r: int) -> Any:
+    """Counts of each index per component over axis -2: ``(..., n, w)`` in [0, r) -> int32 ``(..., w, r)``.
+
+    The exact running sum of the integer models: their bundle (mode or phasor
+    angle) is a function of these counts, and counts can be subtracted again.
+    """
+    if is_torch(x):
+        torch = torch_module()
+        return torch.nn.functional.one_hot(x.long(), r).sum(-3, dtype=torch.int32)
+    return (x[..., None] == np.arange(r, dtype=x.dtype)).sum(-3, dtype=np.int32)
+
+
+def _counts_to_vector(m: CyclicModel, counts: Any) -> Any:
+    """The model's bundle from index counts ``(w, r)`` -> ``(w,)`` in the model's dtype.
+
+    CGR and BSBC: the most frequent index, ties going to the index first reached
+    going up cyclically from ``tiebreak`` (as their ``bundle``). MCR: the index
+    nearest the angle of the phasor sum, the rounded mean index where the sum
+    has no angle, halves to even (as ``MCR.bundle``).
+    """
+    r, torch = m.block_size, torch_module() if is_torch(counts) else None
+    c = counts.cpu().numpy() if torch else counts
+    if isinstance(m, MCR):
+        k = np.arange(r)
+        ang = 2.0 * np.pi * k / r
+        total = c.sum(-1).astype(np.float64)
+        re, im = c @ np.cos(ang), c @ np.sin(ang)
+        zero_tol = 1e-9 * np.maximum(total, 1.0)
+        mean = np.divide(c @ k, total, out=np.zeros_like(total), where=total != 0)
+        t = np.where(re * re + im * im <= zero_tol * zero_tol, mean, np.arctan2(im, re) * (r / (2.0 * np.pi)))
+        f = np.floor(t)
+        frac = t - f
+        odd = np.remainder(f, 2) != 0
+        t = np.where(np.abs(frac - 0.5) <= 1e-6, np.where(odd, f + 1, f), np.where(frac > 0.5, f + 1, f))
+        out = np.remainder(t.astype(np.int64), r)
+    else:
+        rank = np.remainder(np.arange(r)[None, :] - m.tiebreak[:, None], r)
+        out = np.where(c == c.max(-1, keepdims=True), rank, r).argmin(-1)
+    out = out.astype(m.dtype)
+    return to_device(out, counts.device) if torch else out
