@@ -24,6 +24,7 @@ from .._backend import to_device
 from .._progress import progress_bar
 from .._validation import Seed
 from ..hdc import BSC, FHRR, HRR, MAP, MBAT, ItemMemory, Model
+from ..hdc.structures import _no_hrr_order
 from . import _kernels as K
 from ._sklearn import TransformerMixin
 
@@ -211,7 +212,10 @@ class NGramEncoder(_SymbolEncoder):
 
     Parameters
     ----------
-    model : BSC, MAP, HRR or FHRR
+    model : BSC, MAP, FHRR, or HRR for ``n = 1`` only
+        HRR's cyclic shift commutes with its circular convolution, so an
+        n-gram of ``n >= 2`` would not depend on the order of its characters:
+        HRR with ``n >= 2`` raises TypeError.
     n : int
         Gram length (3 by default). Texts shorter than ``n`` characters give
         the empty bundle: zeros for dense models, ``model.tiebreak`` for BSC.
@@ -232,6 +236,8 @@ class NGramEncoder(_SymbolEncoder):
         self.n = n
         self.lowercase = lowercase
         self._n = _check_n(n, "n")
+        if self._n >= 2:
+            _no_hrr_order(model, f"NGramEncoder(n={self._n})")
         self._lowercase = bool(lowercase)
 
     def __repr__(self) -> str:
@@ -263,7 +269,10 @@ class TokenEncoder(_SymbolEncoder):
 
     Parameters
     ----------
-    model : BSC, MAP, HRR, FHRR (any mode) or MBAT (``bag`` and ``sequence``)
+    model : BSC, MAP, FHRR (any mode), HRR (``bag``, ``sequence``, ``window=1``) or MBAT (``bag``, ``sequence``)
+        HRR's cyclic shift commutes with its circular convolution, so a
+        window of two or more tokens would not depend on their order: HRR
+        with ``mode="window"`` and ``window >= 2`` raises TypeError.
     mode : "bag", "sequence" or "window"
     window : int
         Window length for ``mode="window"``.
@@ -298,6 +307,8 @@ class TokenEncoder(_SymbolEncoder):
         self.lowercase = lowercase
         self.stopwords = stopwords
         self._window = _check_n(window, "window")
+        if mode == "window" and self._window >= 2:
+            _no_hrr_order(model, f"TokenEncoder(mode='window', window={self._window})")
         self._tokenizer = tokenize if tokenizer is None else tokenizer
         self._lowercase = bool(lowercase)
         self._stopwords = frozenset(stopwords or ())

@@ -18,7 +18,7 @@ from .._backend import is_torch, to_device, torch_module
 from ._stateful import _SequenceBase, _Structure, check_device, check_edges
 from .model import Model
 from .ops import identity
-from .structures import sequence
+from .structures import _no_hrr_order, _no_mbat, sequence
 
 __all__ = ["BindSequence", "FiniteStateAutomaton", "Graph", "HashTable", "Multiset", "Sequence", "Tree"]
 
@@ -64,10 +64,17 @@ class Multiset(_Structure):
 
     @classmethod
     def from_ngrams(cls, model: Model, x: Any, n: int = 3) -> Multiset:
-        """The multiset of the n-grams of ``x`` ``(L, width)`` (as in ``hdc.ngrams``, kept as a sum)."""
+        """The multiset of the n-grams of ``x`` ``(L, width)`` (as in ``hdc.ngrams``, kept as a sum).
+
+        Not for HRR with ``n >= 2`` (TypeError, as ``hdc.ngrams``): its n-grams would not depend on the order.
+        """
         x = model.check_batch(x, "x")
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= x.shape[-2]:
             raise ValueError(f"`n` must be an int in [1, {x.shape[-2]}]; got {n!r}")
+        _no_mbat(model, "Multiset.from_ngrams")
+        if n == 1:  # a 1-gram is its element, bound with nothing: HRR too (as hdc.ngrams)
+            return cls.from_tensor(model, model.permute(x, 0))
+        _no_hrr_order(model, f"Multiset.from_ngrams(n={n})")
         grams = [sequence(model, x[i : i + n], mode="bind") for i in range(x.shape[-2] - n + 1)]
         stack = torch_module().stack(grams) if is_torch(x) else np.stack(grams)
         return cls.from_tensor(model, stack)
@@ -235,7 +242,7 @@ class BindSequence(_SequenceBase):
     ----------
     model : Model
         BSC, MAP or FHRR (not HRR: its cyclic shift commutes with circular
-        convolution, so the chain would hardly depend on the order).
+        convolution, so the chain would not depend on the order).
     device : str, torch.device or None
         None: NumPy; otherwise torch tensors on that device.
 

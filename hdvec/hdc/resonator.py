@@ -10,7 +10,8 @@ from the superposition of the factor's codebook, and updates them in turn:
 
 where ``⊘`` is the model's unbinding, ``X_fᵀ X_f v`` (rows as vectors)
 projects onto the span of the codebook (a weighted superposition of its
-rows, weights = similarities) and ``g`` is the model's nonlinearity.
+rows, weights = similarities) and ``g`` is the model's nonlinearity. BSBC
+runs the same update on the one-hot blocks, in integers (``_resonator_blocks.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from .._backend import is_torch, same_backend, torch_module
 from .._validation import Seed, as_rng
+from . import _resonator_blocks as RB
 from . import _resonator_kernels as RK
 
 __all__ = ["resonator"]
@@ -30,15 +32,16 @@ _TOL = 1e-6
 
 
 def _kind(model: Any) -> str:
-    """The algebra of ``model``: "bipolar" (MAP, BSC), "phasor" (FHRR) or "hrr" (HRR)."""
+    """The algebra of ``model``: "bipolar" (MAP, BSC), "phasor" (FHRR), "hrr" (HRR) or "block" (BSBC)."""
     from .binary import BSC
     from .dense import MAP
     from .fourier import FHRR, HRR
+    from .sparse_block import BSBC
 
-    for cls, kind in ((MAP, "bipolar"), (BSC, "bipolar"), (FHRR, "phasor"), (HRR, "hrr")):
+    for cls, kind in ((MAP, "bipolar"), (BSC, "bipolar"), (FHRR, "phasor"), (HRR, "hrr"), (BSBC, "block")):
         if isinstance(model, cls):
             return kind
-    raise TypeError("`model` must be a MAP, BSC, FHRR or HRR model (the models a resonator network can "
+    raise TypeError("`model` must be a MAP, BSC, FHRR, HRR or BSBC model (the models a resonator network can "
                     f"factor); got {type(model).__name__}: {model!r}")
 
 
@@ -65,7 +68,7 @@ def _to_internal(model: Any, kind: str, x: Any) -> Any:
     """Model vectors -> the arrays the iterations run on.
 
     MAP and BSC: float32 ±1 (BSC bits unpacked, bit 1 -> -1); FHRR: complex64;
-    HRR: float32. Same backend and device as ``x``.
+    HRR: float32; BSBC: int64 block indices. Same backend and device as ``x``.
     """
     if model.name == "BSC":
         from .binary import unpack_bits
@@ -73,8 +76,8 @@ def _to_internal(model: Any, kind: str, x: Any) -> Any:
         x = unpack_bits(x, model.dim, bipolar=True)
     if is_torch(x):
         torch = torch_module()
-        return x.to(torch.complex64 if kind == "phasor" else torch.float32).contiguous()
-    return np.ascontiguousarray(x, dtype=np.complex64 if kind == "phasor" else np.float32)
+        return x.to({"phasor": torch.complex64, "block": torch.int64}.get(kind, torch.float32)).contiguous()
+    return np.ascontiguousarray(x, dtype={"phasor": np.complex64, "block": np.int64}.get(kind, np.float32))
 
 
 def _tiebreak(model: Any, kind: str) -> np.ndarray:
@@ -164,6 +167,8 @@ def _others(kind: str, state: dict, f: int) -> Any:
 
 def _sweep(kind: str, state: dict, books: list, books_t: list, tb: Any) -> Any:
     """Update every factor once, in order, each from the newest others; return the (n,) moved flags."""
+    if kind == "block":
+        return RB.sweep(state, books)
     est = state["est"]
     n = est[0].shape[0]
     use_torch = is_torch(est)
@@ -200,8 +205,17 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
     take the model's ``tiebreak``, as in its bundle), phase normalisation
     ``z / |z|`` for FHRR (unbind = product with the conjugate), and L2
     normalisation for HRR (unbind = circular correlation, the approximate
-    inverse). A composite stops when no estimate changes during a full sweep
-    (MAP, BSC: exactly; FHRR, HRR: ``|cos(new, old)| >= 1 - 1e-6``, so a
+    inverse). BSBC (int16/int32 block indices) runs the same update on the
+    one-hot form of its blocks, in exact integers: unbind = blockwise index
+    subtraction (circular correlation of the per-block distributions while a
+    factor still holds its start), similarities = equal blocks minus the
+    chance level ``n_blocks / block_size`` (the centred one-hot codes), and
+    ``g`` = per block the index with the largest summed weight of the
+    codebook rows holding it (winner-take-all; ties by the model's
+    ``tiebreak``, as in its bundle), so estimates are hard block codes after
+    their first update; the "superposition" start is each codebook's
+    per-block histogram. A composite stops when no estimate changes during a
+    full sweep (MAP, BSC, BSBC: exactly; FHRR, HRR: ``|cos(new, old)| >= 1 - 1e-6``, so a
     global phase or sign traded between factors is no change) or after
     ``max_iter`` sweeps. The decoded index of factor ``f`` is the row of
     ``X_f`` with the largest absolute similarity to ``x̂_f`` (the estimates of
@@ -210,7 +224,7 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
 
     Parameters
     ----------
-    model : MAP, BSC, FHRR or HRR
+    model : MAP, BSC, FHRR, HRR or BSBC
         The model the composites and codebooks belong to.
     composite : numpy.ndarray or torch.Tensor
         ``(n, width)`` composites factored independently, or one ``(width,)``.
@@ -222,7 +236,8 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
         Most sweeps per composite (>= 1). Limit cycles and slow cases stop
         here, unconverged.
     init : None, "superposition", "random" or list of arrays
-        Starting estimates. None or "superposition": the sum of ``X_f``'s rows.
+        Starting estimates. None or "superposition": the sum of ``X_f``'s rows
+        (BSBC: per block, the histogram of the rows' indices).
         "random": random vectors of the model drawn from ``seed``. A list of
         ``F`` model vectors ``(width,)`` or ``(n, width)``: used as given.
     seed : int, numpy.random.Generator or None
@@ -249,7 +264,9 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
     ValueError
         If fewer than two codebooks are given, a codebook is not 2-D with at
         least one row, widths do not match the model, ``max_iter < 1``,
-        ``init`` is malformed, or a float input holds NaN or inf.
+        ``init`` is malformed, a float input holds NaN or inf, a BSBC input
+        holds an index outside ``[0, block_size)``, or (BSBC superposition
+        start) ``n_blocks * block_size * prod(M_f) >= 2**62``.
 
     Shapes
     ------
@@ -258,10 +275,11 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
 
     Notes
     -----
-    NumPy input runs through BLAS products and (MAP, BSC) Numba kernels;
+    NumPy input runs through BLAS products and (MAP, BSC, BSBC) Numba kernels;
     torch input runs with torch on the tensors' device and returns tensors
     there. Each sweep costs two ``(n, width) x (width, M_f)`` products per
-    factor; composites that have converged leave the batch.
+    factor (BSBC: ``O(n * n_blocks * (M_f + block_size))`` integer work);
+    composites that have converged leave the batch.
 
     Examples
     --------
@@ -271,6 +289,12 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
     >>> books = [m.random(20) for _ in range(3)]
     >>> s = m.bind(m.bind(books[0][3], books[1][7]), books[2][11])
     >>> idx, converged, iters = resonator(m, s, books)
+    >>> idx.tolist(), bool(converged)
+    ([3, 7, 11], True)
+    >>> b = hdc.BSBC(2000, block_size=10, seed=0)
+    >>> books = [b.random(20) for _ in range(3)]
+    >>> s = b.bind(b.bind(books[0][3], books[1][7]), books[2][11])
+    >>> idx, converged, iters = resonator(b, s, books)
     >>> idx.tolist(), bool(converged)
     ([3, 7, 11], True)
     """
@@ -291,19 +315,22 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
                              f"got {tuple(b.shape)}")
     books = [_to_internal(model, kind, b) for b in books_in]
     s = _to_internal(model, kind, s_in.reshape(n, model.width))
-    tb_np = _tiebreak(model, kind)
     est = _initial(model, kind, init, seed, books, n, use_torch, s)
 
-    if use_torch:
-        torch = torch_module()
-        tb = torch.from_numpy(tb_np).to(s.device)
+    blocks = None
+    if kind == "block":
+        books_t, tb = books, None
+        blocks = RB.setup(model, books, init is None or (isinstance(init, str) and init == "superposition"))
+    elif use_torch:
+        tb = torch_module().from_numpy(_tiebreak(model, kind)).to(s.device)
         books_t = [(b.conj() if kind == "phasor" else b).T.contiguous() for b in books]
     else:
-        tb = tb_np
+        tb = _tiebreak(model, kind)
         books_t = [np.ascontiguousarray((b.conj() if kind == "phasor" else b).T) for b in books]
-    final, iters, conv = _iterate(kind, s, est, books, books_t, tb, max_iter, model.dim)
-    idx = _readout(final, books_t)
+    final, iters, conv = _iterate(kind, s, est, books, books_t, tb, max_iter, model.dim, blocks)
+    idx = RB.readout(final, books, blocks) if kind == "block" else _readout(final, books_t)
     if use_torch:
+        torch = torch_module()
         dev = s.device
         idx = idx.to(dev)
         iters, conv = torch.from_numpy(iters).to(dev), torch.from_numpy(conv).to(dev)
@@ -316,7 +343,9 @@ def _initial(model: Any, kind: str, init: Any, seed: Seed, books: list, n: int, 
              s: Any) -> Any:
     """Starting estimates ``(F, n, D)`` in the internal form."""
     n_factors = len(books)
-    if init is None or (isinstance(init, str) and init == "superposition"):
+    if kind == "block" and (init is None or (isinstance(init, str) and init == "superposition")):
+        start = [s * 0] * n_factors  # unused: the soft start (codebook histograms) is in RB.setup's state
+    elif init is None or (isinstance(init, str) and init == "superposition"):
         # the plain sum, not g(sum): thresholding it first adds ties and mixture states (more spurious
         # fixed points: with F = 4, M = 4, D = 256, 68 of 400 composites against 26)
         start = [(b.sum(0, keepdim=True).expand(n, -1) if use_torch else np.broadcast_to(b.sum(0), (n, b.shape[-1])))
@@ -348,9 +377,10 @@ def _initial(model: Any, kind: str, init: Any, seed: Seed, books: list, n: int, 
 
 
 def _iterate(kind: str, s: Any, est: Any, books: list, books_t: list, tb: Any, max_iter: int,
-             dim: int) -> tuple[Any, np.ndarray, np.ndarray]:
+             dim: int, extra: dict | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
     """Run sweeps until every composite converges or ``max_iter``; converged rows leave the batch.
 
+    ``extra``: further state of the block (BSBC) iteration, from ``RB.setup``.
     Returns the final estimates ``(F, n, D)`` and the (n,) int64 sweeps and bool flags (NumPy).
     """
     n = s.shape[0]
@@ -359,7 +389,7 @@ def _iterate(kind: str, s: Any, est: Any, books: list, books_t: list, tb: Any, m
     conv = np.zeros(n, bool)
     final = est.clone() if use_torch else est.copy()
     active = np.arange(n)
-    state = {"s": s, "est": est, "dim": dim}
+    state = {"s": s, "est": est, "dim": dim, **(extra or {})}
     if kind == "hrr":
         state["s_hat"] = _rfft(s)
         state["est_hat"] = [_rfft(est[f]) for f in range(est.shape[0])]

@@ -16,6 +16,7 @@ from .binary import BSC, pack_bits, unpack_bits
 from .dense import MAP
 from .fourier import FHRR, HRR
 from .model import Model
+from .modular import CyclicModel
 
 
 def _components(model: Model, x: np.ndarray) -> np.ndarray:
@@ -25,6 +26,43 @@ def _components(model: Model, x: np.ndarray) -> np.ndarray:
 
 def _vectors(model: Model, comps: np.ndarray) -> np.ndarray:
     return pack_bits(comps) if isinstance(model, BSC) else comps
+
+
+def _check_randomness(randomness: Any) -> float:
+    """``randomness`` as a float in [0, 1]; TypeError / ValueError naming it otherwise."""
+    if isinstance(randomness, bool) or not isinstance(randomness, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`randomness` must be a number in [0, 1]; got {type(randomness).__name__}")
+    if not 0.0 <= randomness <= 1.0:
+        raise ValueError(f"`randomness` must be a number in [0, 1]; got {randomness!r}")
+    return float(randomness)
+
+
+def _draw_spans(model: Model, rng: np.random.Generator, n_spans: int) -> tuple[np.ndarray, np.ndarray]:
+    """End vectors and thresholds of ``n_spans`` spans, drawn end, end, threshold, then (end, threshold) per span.
+
+    Returns ``ends``, ``(n_spans + 1, c)`` in component form (bits for BSC), and
+    ``thresholds``, float64 ``(n_spans, c)`` uniform in [0, 1).
+    """
+    ends = [_components(model, model._draw(rng, ())) for _ in range(2)]  # span 0: the draws of randomness 0
+    thresholds = [rng.random(ends[0].shape)]
+    for _ in range(1, n_spans):  # each further span: one more end vector and threshold vector
+        ends.append(_components(model, model._draw(rng, ())))
+        thresholds.append(rng.random(ends[0].shape))
+    return np.stack(ends), np.stack(thresholds)
+
+
+def _span_of(thresholds: np.ndarray, pos: float) -> np.ndarray:
+    """Which end vector each component takes at ``pos`` (in spans) along the walk: int64 ``(c,)``.
+
+    In span ``s = floor(pos)`` a component moves from end ``s`` to end ``s + 1``
+    once its threshold is below ``pos - s``; past the last span all are on the last end.
+    """
+    n_spans = thresholds.shape[0]
+    span = min(int(pos + 1e-9), n_spans)
+    if span == n_spans:
+        return np.full(thresholds.shape[1], span, np.int64)
+    frac = max(pos - span, 0.0)
+    return span + (thresholds[span] < frac).astype(np.int64)
 
 
 def _check_values(values: Any) -> tuple[np.ndarray, Any]:
@@ -153,66 +191,105 @@ class Level(_Codebook):
     def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 1.0, seed: Seed = None,
                  randomness: float = 0.0):
         super().__init__(model, n_levels, low, high)
-        if isinstance(randomness, bool) or not isinstance(randomness, (int, float, np.integer, np.floating)):
-            raise TypeError(f"`randomness` must be a number in [0, 1]; got {type(randomness).__name__}")
-        if not 0.0 <= randomness <= 1.0:
-            raise ValueError(f"`randomness` must be a number in [0, 1]; got {randomness!r}")
-        r = float(randomness)
+        r = _check_randomness(randomness)
         self.seed, self.randomness = seed, r
-        rng = as_rng(seed)
         steps = (1.0 - r) * (self.n_levels - 1) + r  # levels per span
         n_spans = int(np.ceil((self.n_levels - 1) / steps - 1e-9))
-        ends = [_components(model, model._draw(rng, ())) for _ in range(2)]  # span 0: the draws of r = 0
-        thresholds = [rng.random(ends[0].shape)]
-        for _ in range(1, n_spans):  # each further span: one more end vector and threshold vector
-            ends.append(_components(model, model._draw(rng, ())))
-            thresholds.append(rng.random(ends[0].shape))
-        rows = []
-        for i in range(self.n_levels):
-            span = min(int(i / steps + 1e-9), n_spans)
-            frac = max(i / steps - span, 0.0)
-            rows.append(ends[span] if span == n_spans else
-                        np.where(thresholds[span] < frac, ends[span + 1], ends[span]))
-        self.codebook = _vectors(model, np.stack(rows))
+        ends, thresholds = _draw_spans(model, as_rng(seed), n_spans)
+        cols = np.arange(ends.shape[1])
+        self.codebook = _vectors(model, np.stack([ends[_span_of(thresholds, i / steps), cols]
+                                                  for i in range(self.n_levels)]))
 
 
 class Circular(_Codebook):
     """Circular embedding for periodic values: [low, high) wraps around.
 
-    Going round the circle, the first half moves components from a random
-    vector ``a`` to a second one ``b`` in a seeded order; the second half moves
-    them back to ``a`` in the same order (first moved, first back). So the
-    similarity of two levels falls linearly with their distance around the
-    circle, from 1 to about 0 at the opposite side, and the last level is next
-    to the first.
+    Torchhd's construction (Nunes et al. 2022) with hdvec's seeding. A walk of
+    ``n_levels`` steps of half a level goes through spans of
+    ``(1 - r) n_levels + 2 r`` steps, each moving the components from its random start vector to its
+    random end vector in a seeded order (as ``Level`` does); levels
+    ``0 .. n_levels / 2`` are the even points of that walk. The second half
+    walks back: it undoes the walk's changes in the order they were made
+    (binding with the inverse of each change), so the last level is next to
+    the first. With ``r = 0`` (one span) the similarity of two levels falls
+    linearly with their distance around the circle, from 1 to about 0 at the
+    opposite side; with ``r > 0`` it falls to about 0 within a span, and the
+    profile repeats around the circle; ``r = 1`` gives (nearly) independent
+    random vectors.
 
     Parameters
     ----------
     model : Model
-        Any model.
+        Any model for ``randomness = 0``; for ``randomness > 0`` one whose
+        binding is componentwise (BSC, MAP, FHRR, BSBC, MCR, CGR), since the
+        walk back binds components (Torchhd refuses HRR and VTB as well).
     n_levels : int
         Levels around the circle, >= 2.
     low, high : float
         The period, ``[low, high)`` (default ``[0, 2 pi)``).
     seed : int, numpy.random.Generator or None
         Seed of the codebook.
+    randomness : float
+        In [0, 1] (Torchhd's ``randomness``). 0 (the default): one span, the
+        similarity falls linearly to the opposite side; 1: the levels are
+        (nearly) independent random vectors.
 
     Attributes
     ----------
     codebook : numpy.ndarray
-        ``(n_levels, width)`` vectors of the levels.
+        ``(n_levels, width)`` vectors of the levels, in the model's dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an hdvec.hdc model, ``randomness`` is not a number,
+        or ``randomness > 0`` with a model whose binding is not componentwise.
+    ValueError
+        If ``n_levels < 2``, the period is not finite with ``high > low``, or
+        ``randomness`` is outside [0, 1].
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> m = hdc.MAP(10_000, seed=0)
+    >>> circ = hdc.Circular(m, 16, seed=0)
+    >>> s = m.similarity(circ.codebook[0], circ.codebook)
+    >>> bool(s[1] > 0.8 and s[15] > 0.8 and abs(s[8]) < 0.05)
+    True
+    >>> short = hdc.Circular(m, 16, seed=0, randomness=0.5).codebook  # spans of 4.5 levels
+    >>> s = m.similarity(short[0], short)
+    >>> bool(s[1] > 0.7 and s[15] > 0.7 and abs(s[6]) < 0.05)
+    True
     """
 
-    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 2 * np.pi, seed: Seed = None):
+    def __init__(self, model: Model, n_levels: int, *, low: float = 0.0, high: float = 2 * np.pi, seed: Seed = None,
+                 randomness: float = 0.0):
         super().__init__(model, n_levels, low, high)
-        self.seed = seed
-        rng = as_rng(seed)
-        a, b = (_components(model, model._draw(rng, ())) for _ in range(2))
-        u = rng.random(a.shape)
-        pos = (np.arange(self.n_levels) / self.n_levels * 2.0)[:, None]  # 0 .. 2 around the circle
-        # first half: components with u < pos have moved to b; second half: those with u < pos - 1 are back on a
-        on_b = np.where(pos <= 1.0, u[None, :] < pos, u[None, :] >= pos - 1.0)
-        self.codebook = _vectors(model, np.where(on_b, b[None, :], a[None, :]))
+        r = _check_randomness(randomness)
+        if r > 0 and not isinstance(model, (BSC, MAP, FHRR, CyclicModel)):
+            raise TypeError(f"Circular(randomness > 0) walks back by binding components; {type(model).__name__} "
+                            "does not bind componentwise: use randomness=0, or BSC, MAP, FHRR, BSBC, MCR or CGR")
+        self.seed, self.randomness = seed, r
+        n = self.n_levels
+        steps = 2.0 * ((1.0 - r) * (n / 2) + r)  # Torchhd's levels_per_span, in half-level steps
+        ends, thresholds = _draw_spans(model, as_rng(seed), int(np.ceil(n / steps - 1e-9)))
+        cols = np.arange(ends.shape[1])
+        last = _span_of(thresholds, n / steps)  # per component: its end vector half-way round
+        rows = []
+        for lvl in range(n):
+            if 2 * lvl <= n:  # first half: point 2 lvl of the walk
+                rows.append(ends[_span_of(thresholds, 2 * lvl / steps), cols])
+                continue
+            # second half: walk[n] * walk[0] * walk[m]^-1 with m = 2 lvl - n (the first m changes undone)
+            back = _span_of(thresholds, 2 * lvl / steps - n / steps)
+            row = np.where(back == last, ends[0], ends[last, cols])  # exact where the product simplifies
+            mixed = (back != last) & (back != 0)
+            if mixed.any():
+                v = [_vectors(model, ends[i, cols]) for i in (last, back)]
+                prod = model.bind(model.bind(v[0], _vectors(model, ends[0])), model.inverse(v[1]))
+                row = np.where(mixed, _components(model, prod), row)
+            rows.append(row)
+        self.codebook = _vectors(model, np.stack(rows))
 
     def index(self, values: Any) -> np.ndarray:
         """Level of each value, taken modulo the period: int64 in ``[0, n_levels)``, shape of ``values``."""

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch
+from .fourier import HRR
 from .model import Model
 from .orthogonal import MBAT, Role
 
@@ -18,6 +19,26 @@ from .orthogonal import MBAT, Role
 def _no_mbat(model: Model, what: str) -> None:
     if isinstance(model, MBAT):
         raise TypeError(f"{what} binds vector with vector; MBAT binds a Role with a vector (use roles or permute)")
+
+
+def _no_hrr_order(model: Model, what: str) -> None:
+    """Refuse HRR where ``permute`` must mark order inside a bind (the one place for this check).
+
+    HRR's ``permute`` is a cyclic shift and its ``bind`` a circular
+    convolution, and a shift commutes with it:
+    ``bind(permute(a, i), permute(b, j)) == permute(bind(a, b), i + j)``. A bind
+    chain of permuted vectors is then one shift of the order-free bind of
+    them, so it would not depend on the order.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is HRR; the message names ``what`` and the models to use instead.
+    """
+    if isinstance(model, HRR):
+        raise TypeError(f"{what} does not apply to HRR: a cyclic shift commutes with circular convolution, so "
+                        "permute cannot mark order inside a bind and the result would not depend on the order "
+                        "(use FHRR, MAP or BSC)")
 
 
 def multiset(model: Model, x: Any) -> Any:
@@ -55,7 +76,9 @@ def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
     Parameters
     ----------
     model : Model
-        Any model for ``mode="bundle"``; not MBAT for ``mode="bind"``.
+        Any model for ``mode="bundle"``; not MBAT or HRR for ``mode="bind"``
+        (HRR's cyclic shift commutes with its circular convolution, so the
+        chain would not depend on the order).
     x : numpy.ndarray or torch.Tensor
         The elements in order, ``(..., n, width)``.
     mode : {"bundle", "bind"}
@@ -73,7 +96,7 @@ def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
     ValueError
         If ``mode`` is unknown or ``x`` is empty.
     TypeError
-        For ``mode="bind"`` with an MBAT model.
+        For ``mode="bind"`` with an MBAT or HRR model.
 
     Shapes
     ------
@@ -81,6 +104,8 @@ def sequence(model: Model, x: Any, *, mode: str = "bundle") -> Any:
     """
     if mode not in ("bundle", "bind"):
         raise ValueError(f"`mode` must be 'bundle' or 'bind'; got {mode!r}")
+    if mode == "bind":
+        _no_hrr_order(model, "sequence(mode='bind')")
     x = model.check_batch(x, "x")
     n = x.shape[-2]
     parts = [model.permute(x[..., i, :], n - 1 - i) for i in range(n)]
@@ -102,7 +127,9 @@ def ngrams(model: Model, x: Any, n: int = 3) -> Any:
     Parameters
     ----------
     model : Model
-        BSC, MAP, HRR or FHRR (not MBAT).
+        BSC, MAP or FHRR (not MBAT; HRR only for ``n = 1``, as its cyclic
+        shift commutes with its circular convolution: an n-gram would not
+        depend on the order of its elements).
     x : numpy.ndarray or torch.Tensor
         The sequence, ``(L, width)`` with ``L >= n``.
     n : int
@@ -116,7 +143,7 @@ def ngrams(model: Model, x: Any, n: int = 3) -> Any:
     Raises
     ------
     TypeError
-        For an MBAT model.
+        For an MBAT model, or HRR with ``n >= 2``.
     ValueError
         If ``n < 1``, ``x`` is not 2-D, or ``L < n``.
 
@@ -127,6 +154,8 @@ def ngrams(model: Model, x: Any, n: int = 3) -> Any:
     _no_mbat(model, "ngrams")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"`n` must be an int >= 1; got {n!r}")
+    if n >= 2:
+        _no_hrr_order(model, f"ngrams(n={n})")
     x = model.check_batch(x, "x")
     if x.ndim != 2:
         raise ValueError(f"`x` must have shape (L, {model.width}); got {tuple(x.shape)}")
@@ -200,13 +229,14 @@ def graph(model: Model, nodes: Any, edges: Any, *, directed: bool = False) -> An
     Parameters
     ----------
     model : Model
-        BSC, MAP, HRR or FHRR (not MBAT).
+        BSC, MAP, HRR (undirected only) or FHRR (not MBAT).
     nodes : numpy.ndarray or torch.Tensor
         ``(n_nodes, width)`` node vectors.
     edges : array-like
         ``(n_edges, 2)`` integer node indices, ``n_edges >= 1``.
     directed : bool
-        Mark the edge target with a permutation.
+        Mark the edge target with a permutation (not for HRR: a shifted
+        target in a circular convolution gives the edge both ways).
 
     Returns
     -------
@@ -216,7 +246,7 @@ def graph(model: Model, nodes: Any, edges: Any, *, directed: bool = False) -> An
     Raises
     ------
     TypeError
-        For an MBAT model.
+        For an MBAT model, or HRR with ``directed=True``.
     ValueError
         If ``edges`` is not a non-empty ``(n_edges, 2)`` integer array of
         valid node indices.
@@ -226,6 +256,8 @@ def graph(model: Model, nodes: Any, edges: Any, *, directed: bool = False) -> An
     ``(n_nodes, width), (n_edges, 2) -> (width,)``
     """
     _no_mbat(model, "graph")
+    if directed:
+        _no_hrr_order(model, "graph(directed=True)")
     nodes = model.check_batch(nodes, "nodes")
     e = np.asarray(edges.cpu() if is_torch(edges) else edges)
     if e.ndim != 2 or e.shape[1] != 2 or e.shape[0] == 0 or e.dtype.kind not in "iu":

@@ -49,6 +49,10 @@ def assert_same(out, ref):
 def test_ngram_encoder_matches_numpy_reference(make, n):
     model = make()
     texts = ["hello world", "the quick brown fox jumps", "abcabcabc", "héllo wörld ✓ 😀 ünïcode", "zz"]
+    if isinstance(model, hdc.HRR) and n >= 2:  # order-free n-grams: refused (test_hrr_order_sensitive_modes_are_refused)
+        with pytest.raises(TypeError, match=f"NGramEncoder\\(n={n}\\) does not apply to HRR"):
+            NGramEncoder(model, n=n)
+        return
     enc = NGramEncoder(model, n=n)
     out = enc.encode_batch(texts)
     assert out.shape == (len(texts), model.width)
@@ -104,7 +108,8 @@ def test_token_modes_match_reference(make):
     texts = ["The cat sat on the mat", "a dog, a cat; a bird!", "", "one"]
     seq = TokenEncoder(model, mode="sequence")
     bag = TokenEncoder(model, mode="bag")
-    win = TokenEncoder(model, mode="window", window=2)
+    hrr = isinstance(model, hdc.HRR)  # HRR windows of 2+ tokens are refused (test_hrr_order_sensitive_modes_are_refused)
+    win = TokenEncoder(model, mode="window", window=1 if hrr else 2)
     outs = seq.encode_batch(texts), bag.encode_batch(texts), win.encode_batch(texts)
     for i, text in enumerate(texts):
         toks = seq.tokens(text)
@@ -113,8 +118,33 @@ def test_token_modes_match_reference(make):
         vecs = seq.memory.get(toks)
         assert_same(outs[0][i], hdc.sequence(model, vecs))
         assert_same(outs[1][i], model.bundle(vecs))
-        if len(toks) >= 2:
-            assert_same(outs[2][i], reference_ngrams(model, vecs, 2))
+        if len(toks) >= win.window:
+            assert_same(outs[2][i], reference_ngrams(model, vecs, win.window))
+
+
+def test_hrr_order_sensitive_modes_are_refused():
+    """HRR n-grams of 2+ symbols would not depend on their order: refused at construction, naming the model."""
+    m = hdc.HRR(256, seed=0)
+    v = m.random(2)
+    assert np.allclose(m.bind(m.permute(v[0], 1), v[1]), m.bind(m.permute(v[1], 1), v[0]), atol=1e-5)  # "ab" == "ba"
+    for make in (lambda: NGramEncoder(m, n=2), lambda: NGramEncoder(m), lambda: TokenEncoder(m, mode="window"),
+                 lambda: TokenEncoder(m, mode="window", window=2)):
+        with pytest.raises(TypeError, match="does not apply to HRR: a cyclic shift commutes with circular convolution"):
+            make()
+    with pytest.raises(TypeError, match="use FHRR, MAP or BSC"):
+        NGramEncoder(m, n=3)
+    # no bind of permuted vectors: still fine for HRR
+    texts = ["the cat sat", "a dog"]
+    for enc in (NGramEncoder(m, n=1), TokenEncoder(m, mode="bag"), TokenEncoder(m, mode="sequence"),
+                TokenEncoder(m, mode="window", window=1)):
+        out = enc.encode_batch(texts)
+        assert out.shape == (2, 256) and out.dtype == np.float32 and np.abs(out).sum() > 0
+    # the order-sensitive modes still tell "ab" from "ba" for the other models
+    for model in (hdc.FHRR(256, seed=0), hdc.MAP(256, seed=0), hdc.BSC(256, seed=0)):
+        out = NGramEncoder(model, n=2).encode_batch(["ab", "ba"])
+        assert float(model.similarity(out[0], out[1])) < 0.5
+        out = TokenEncoder(model, mode="window", window=2).encode_batch(["red blue", "blue red"])
+        assert float(model.similarity(out[0], out[1])) < 0.5
 
 
 def test_token_encoder_options():

@@ -21,6 +21,7 @@ def models(dim=DIM, seed=0):
         hdc.BSC(dim, seed=seed),
         hdc.FHRR(dim, seed=seed),
         hdc.HRR(dim, seed=seed),
+        hdc.BSBC(dim, block_size=4, seed=seed),
     ]
 
 
@@ -101,7 +102,7 @@ def _swap(p):
 
 
 def test_backends_agree(backend):
-    """NumPy, torch CPU (and CUDA when present): same factors; same sweeps for the exact ±1 models."""
+    """NumPy, torch CPU (and CUDA when present): same factors; same sweeps for the exact models (±1, BSBC)."""
     torch = pytest.importorskip("torch")
     for model in models():
         books, _, s = problem(model, 25, seed=2)
@@ -113,7 +114,7 @@ def test_backends_agree(backend):
         assert all(isinstance(o, torch.Tensor) and o.device.type == backend for o in out)
         assert out[0].dtype == torch.int64 and out[1].dtype == torch.bool and out[2].dtype == torch.int64
         np.testing.assert_array_equal(as_numpy(out[0]), ref[0], err_msg=repr(model))
-        if model.name in ("MAP", "BSC"):
+        if model.name in ("MAP", "BSC", "BSBC"):
             np.testing.assert_array_equal(as_numpy(out[1]), ref[1])
             np.testing.assert_array_equal(as_numpy(out[2]), ref[2])
 
@@ -201,3 +202,140 @@ def test_mixed_backends_raise():
     books, _, s = problem(model, 4)
     with pytest.raises(TypeError, match="torch"):
         resonator(model, torch.from_numpy(s), books)
+
+
+# ------------------------------------------------------------------ BSBC
+
+
+def bsbc_reference(model, s, books, max_iter=100, init=None):
+    """The BSBC network on one-hot block distributions, one composite at a time (plain NumPy).
+
+    Estimates are (B, r) weights per block: the codebook histogram before a
+    factor's first update (or the one-hot of ``init``), one-hot after.
+    Unbinding a distribution is blockwise circular correlation; similarities
+    are dot products with the one-hot rows, centred by their chance level;
+    the update is the per-block argmax of the weighted superposition of rows
+    (ties: first index reached going up cyclically from the model's tiebreak).
+    """
+    r, n_factors = model.block_size, len(books)
+    rank = (np.arange(r)[None, :] - model.tiebreak[:, None]) % r
+    onehot = [(b[..., None] == np.arange(r)).astype(np.int64) for b in books]  # (M, B, r)
+    idx = np.zeros((len(s), n_factors), np.int64)
+    conv = np.zeros(len(s), bool)
+    iters = np.full(len(s), max_iter, np.int64)
+    for i in range(len(s)):
+        if init is None:
+            est = [oh.sum(0) for oh in onehot]
+        else:
+            est = [(init[f][i][:, None] == np.arange(r)).astype(np.int64) for f in range(n_factors)]
+        for t in range(1, max_iter + 1):
+            changed = t == 1 and init is None
+            for f in range(n_factors):
+                q = (s[i][:, None] == np.arange(r)).astype(np.int64)
+                for g in range(n_factors):
+                    if g != f:  # the law of q - x_g: q'[k] = sum_a q[k + a] p_g[a]
+                        q = sum(np.roll(q, -a, axis=-1) * est[g][:, a : a + 1] for a in range(r))
+                w = r * np.einsum("mjk,jk->m", onehot[f], q) - q.sum()
+                h = np.einsum("m,mjk->jk", w, onehot[f])
+                new = np.where(h == h.max(-1, keepdims=True), rank, r).argmin(-1)
+                new = (new[:, None] == np.arange(r)).astype(np.int64)
+                changed = changed or not np.array_equal(new, est[f])
+                est[f] = new
+            if not changed:
+                conv[i], iters[i] = True, t
+                break
+        idx[i] = [np.einsum("mjk,jk->m", onehot[f], est[f]).argmax() for f in range(n_factors)]
+    return idx, conv, iters
+
+
+@settings(deadline=None, max_examples=6)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(2, 8), n_factors=st.integers(2, 4),
+       block_size=st.sampled_from([3, 5, 8]), random_init=st.booleans())
+def test_bsbc_equals_numpy_reference(seed, m, n_factors, block_size, random_init):
+    model = hdc.BSBC(40 * block_size, block_size=block_size, seed=seed)
+    books, _, s = problem(model, 4, m=m, n_factors=n_factors, seed=seed)
+    init = [model.random(4, seed=seed + f) for f in range(n_factors)] if random_init else None
+    got = resonator(model, s, books, max_iter=12, init=init)
+    want = bsbc_reference(model, s, books, max_iter=12, init=init)
+    for g, w, name in zip(got, want, ("indices", "converged", "iterations")):
+        np.testing.assert_array_equal(g, w, err_msg=name)
+
+
+def test_bsbc_recovers_factors_and_converged_equals_brute_force():
+    # 2,000 bits: at 1,000 bits (100 blocks of 10) about 1 in 600 composites settles on a wrong fixed point
+    model = hdc.BSBC(2000, block_size=10, seed=4)
+    books, truth, s = problem(model, 40, seed=4)
+    idx, conv, iters = resonator(model, s, books)
+    assert idx.dtype == np.int64 and conv.dtype == bool and iters.dtype == np.int64
+    exact = brute_force(model, s, books)
+    np.testing.assert_array_equal(exact, truth)
+    assert (idx == truth).all(-1).mean() >= 0.95
+    assert conv.mean() >= 0.95
+    np.testing.assert_array_equal(idx[conv], exact[conv])
+    assert (iters[conv] >= 2).all()  # the soft start always moves in the first sweep
+
+
+@settings(deadline=None, max_examples=8)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(2, 12), n_factors=st.integers(2, 3))
+def test_bsbc_converged_equals_brute_force_property(seed, m, n_factors):
+    model = hdc.BSBC(2000, block_size=10, seed=seed)
+    books, _, s = problem(model, 8, m=m, n_factors=n_factors, seed=seed)
+    idx, conv, _ = resonator(model, s, books)
+    np.testing.assert_array_equal(idx[conv], brute_force(model, s[conv], books))
+
+
+def test_bsbc_init_at_the_answer_is_a_fixed_point():
+    model = hdc.BSBC(1000, block_size=10, seed=0)
+    books, truth, s = problem(model, 10)
+    idx, conv, iters = resonator(model, s, books, init=[books[f][truth[:, f]] for f in range(F)])
+    np.testing.assert_array_equal(idx, truth)
+    assert conv.all() and (iters == 1).all()
+
+
+def test_bsbc_torch_equals_numpy(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from hdvec.hdc import _resonator_blocks
+
+    model = hdc.BSBC(600, block_size=6, seed=1)
+    for n_factors, init in ((3, None), (4, None), (3, "random")):
+        books, _, s = problem(model, 12, m=7, n_factors=n_factors, seed=n_factors)
+        ref = resonator(model, s, books, max_iter=30, init=init, seed=5)
+        tbooks = [torch.from_numpy(b) for b in books]
+        for elements in (1 << 22, 100):  # one chunk, and many (a few rows at a time)
+            monkeypatch.setattr(_resonator_blocks, "_ELEMENTS", elements)
+            out = resonator(model, torch.from_numpy(s), tbooks, max_iter=30, init=init, seed=5)
+            assert out[0].dtype == torch.int64 and out[1].dtype == torch.bool and out[2].dtype == torch.int64
+            for o, r_ in zip(out, ref):
+                np.testing.assert_array_equal(o.numpy(), r_)
+        if init is None:  # a single composite runs like its row of the batch ("random" draws per batch)
+            one = resonator(model, torch.from_numpy(s[3]), tbooks, max_iter=30)
+            np.testing.assert_array_equal(one[0].numpy(), ref[0][3])
+            assert bool(one[1]) == bool(ref[1][3]) and int(one[2]) == int(ref[2][3])
+
+
+def test_bsbc_bad_inputs_raise_clear_errors():
+    model = hdc.BSBC(100, block_size=10, seed=0)
+    books, _, s = problem(model, 4)
+    with pytest.raises(TypeError, match=r"codebooks\[0\].*dtype.*int16.*int64"):
+        resonator(model, s, [b.astype(np.int64) for b in books])
+    with pytest.raises(TypeError, match=r"composite.*dtype.*int16.*float32"):
+        resonator(model, s.astype(np.float32), books)
+    with pytest.raises(ValueError, match=r"codebooks\[1\].*shape \(\.\.\., 10\).*\(10, 9\)"):
+        resonator(model, s, [books[0], books[1][:, :9], books[2]])
+    with pytest.raises(ValueError, match=r"composite.*shape"):
+        resonator(model, s[:, :5], books)
+    bad = books[2].copy()
+    bad[3, 4] = 10
+    with pytest.raises(ValueError, match=r"codebooks\[2\].*indices in \[0, 10\)"):
+        resonator(model, s, [books[0], books[1], bad])
+    bad = s.copy()
+    bad[0, 0] = -1
+    with pytest.raises(ValueError, match=r"composite.*indices in \[0, 10\)"):
+        resonator(model, bad, books)
+    with pytest.raises(ValueError, match=r"init\[1\].*indices in \[0, 10\)"):
+        resonator(model, s, books, init=[books[0][0], books[1][0] + 10, books[2][0]])
+    big = hdc.BSBC(20, block_size=10, seed=0)
+    with pytest.raises(ValueError, match=r"codebooks.*too large.*2\*\*62"):
+        resonator(big, big.random(1), [big.random(400) for _ in range(7)])
+    idx, _, _ = resonator(big, big.random(1), [big.random(400) for _ in range(7)], init="random", max_iter=1)
+    assert idx.shape == (1, 7)
