@@ -282,6 +282,22 @@ def run_op(impl, model, op, cfg):
     return rec
 
 
+def time_ops(peer, model, ops, run, nbytes):
+    """Records of ``run(op)`` for each op (an exception becomes the record's "error"), logged to stderr."""
+    records = []
+    for op in ops:
+        rec = dict(peer=peer, model=model, op=op, bytes=nbytes)
+        try:
+            rec.update(run(op))
+        except Exception as exc:
+            traceback.print_exc()
+            rec["error"] = f"{type(exc).__name__}: {exc}"
+        print(f"[{peer}] {model:8s} {op:10s} " + (f"{rec['ms']:10.2f} ms" if "ms" in rec else rec["error"]),
+              file=sys.stderr, flush=True)
+        records.append(rec)
+    return records
+
+
 def child_main(args):
     cfg = json.loads((Path(args.data) / "meta.json").read_text())
     data = {name: np.load(Path(args.data) / f"{name}.npy") for name in ("items_pm", "items_w", "queries_pm",
@@ -299,16 +315,7 @@ def child_main(args):
             continue
         version = impl["version"]
         notes += [f"{peer} {model}: {note}" for note in impl["notes"]]
-        for op in my_ops:
-            rec = dict(peer=peer, model=model, op=op, bytes=impl["bytes"])
-            try:
-                rec.update(run_op(impl, model, op, cfg))
-            except Exception as exc:
-                traceback.print_exc()
-                rec["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"[{peer}] {model:8s} {op:10s} " + (f"{rec['ms']:10.2f} ms" if "ms" in rec else rec["error"]),
-                  file=sys.stderr, flush=True)
-            records.append(rec)
+        records += time_ops(peer, model, my_ops, lambda op, impl=impl, model=model: run_op(impl, model, op, cfg), impl["bytes"])
         del impl
         gc.collect()
     notes.append(f"{peer}: load average at its end {os.getloadavg()[0]:.1f} (1 min; its own 2 threads give ~2)")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_hdc import THREAD_ENV, THREADS, bench, bench_queries, fmt, md_table, to_numpy
+from bench_hdc import THREAD_ENV, THREADS, bench, bench_queries, fmt, md_table, time_ops, to_numpy
 
 # model -> (hdvec constructor kwargs, width of a stored vector, modulus or None for VTB)
 MODELS = {"BSBC": dict(dim=64_000, block_size=64, width=1_000),
@@ -76,7 +76,7 @@ def peer_hdvec(name: str, items: np.ndarray, queries: np.ndarray, cfg: dict) -> 
         spec["dim"], block_size=spec["block_size"], seed=0)
     dtype = np.float32 if name == "VTB" else m.dtype
     items, queries = items.astype(dtype), queries.astype(dtype)
-    a, b, n, k = items[: cfg["n"]], items[cfg["n"] : 2 * cfg["n"]], cfg["n"], cfg["k"]
+    a, b, k = items[: cfg["n"]], items[cfg["n"] : 2 * cfg["n"]], cfg["k"]
     mem = hdc.ItemMemory(m)
     mem.add(range(len(items)), items)
     return dict(bind=lambda: m.bind(a, b), bundle=lambda: m.bundle(a),
@@ -99,7 +99,7 @@ def peer_torchhd(name: str, items: np.ndarray, queries: np.ndarray, cfg: dict) -
         return t
 
     items, queries = wrap(items), wrap(queries)
-    a, b, n, k = items[: cfg["n"]], items[cfg["n"] : 2 * cfg["n"]], cfg["n"], cfg["k"]
+    a, b, k = items[: cfg["n"]], items[cfg["n"] : 2 * cfg["n"]], cfg["k"]
     # the integer models compare (q, x, width) broadcast temporaries: one query x x_block items per call
     q_block, x_block = (cfg["nq"], len(items)) if name == "VTB" else (1, max(1, 2 * 10**7 // spec["width"]))
 
@@ -151,16 +151,7 @@ def child_main(args) -> None:
             records += [dict(peer=args.peer, model=name, op=op, error=f"{type(exc).__name__}: {exc}") for op in ops]
             continue
         version = impl["version"]
-        for op in ops:
-            rec = dict(peer=args.peer, model=name, op=op, bytes=impl["bytes"])
-            try:
-                rec.update(run_op(impl, op, cfg))
-            except Exception as exc:
-                traceback.print_exc()
-                rec["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"[{args.peer}] {name:5s} {op:10s} " + (f"{rec['ms']:10.2f} ms" if "ms" in rec else rec["error"]),
-                  file=sys.stderr, flush=True)
-            records.append(rec)
+        records += time_ops(args.peer, name, ops, lambda op, impl=impl: run_op(impl, op, cfg), impl["bytes"])
         del impl
         gc.collect()
     Path(args.json).write_text(json.dumps(dict(version=version, records=records,
