@@ -2,11 +2,14 @@
 
     python benchmarks/bench_resonator.py              # capacity curve + speed (a few minutes, 2 threads)
     python benchmarks/bench_resonator.py --only speed # speed table only
+    python benchmarks/bench_resonator.py --only bsbc  # BSBC accuracy against block size
 
 Capacity: F = 3 factors, bipolar MAP, D in {1000, 1500, 2000}, M codevectors per factor from 10 up,
 ``--trials`` random problems per point (fixed seed), at most ``--max-iter`` sweeps. A trial counts as
 correct when all three decoded indices are right. Writes ``docs/resonator_capacity.png`` and prints
 a Markdown table.
+
+BSBC: F = 3, M = 50, 10,000 bits in blocks of 10 to 100 bits, 50 problems per block size.
 
 Speed: F = 3, M = 100, D = 1,500, the same problems for every peer, each peer in its own subprocess
 with 2 threads: hdvec (NumPy), hdvec (torch CPU) and Torchhd's ``functional.resonator``, which runs
@@ -50,6 +53,26 @@ def make_problem(dim: int, m: int, n: int, seed: int, n_factors: int = 3):
 
 
 # ----------------------------------------------------------------------------- capacity
+def bsbc(trials: int, max_iter: int, dim: int = 10_000, m: int = 50, block_sizes=(10, 20, 25, 50, 100)) -> str:
+    """BSBC accuracy against block size: F = 3, ``m`` codevectors per factor, ``trials`` problems each."""
+    from hdvec import hdc
+
+    out = ["| block_size (blocks) | accuracy | converged | converged to a wrong answer | mean sweeps |",
+           "|---:|---:|---:|---:|---:|"]
+    for r in block_sizes:
+        model = hdc.BSBC(dim, block_size=r, seed=SEED)
+        rng = np.random.default_rng([SEED, dim, m, r])
+        books = [model.random(m, seed=rng) for _ in range(3)]
+        truth = rng.integers(0, m, (trials, 3))
+        s = model.bind(model.bind(books[0][truth[:, 0]], books[1][truth[:, 1]]), books[2][truth[:, 2]])
+        idx, conv, iters = hdc.resonator(model, s, books, max_iter=max_iter)
+        ok = (idx == truth).all(-1)
+        out.append(f"| {r} ({dim // r:,}) | {ok.mean():.2f} | {conv.mean():.2f} | {int((conv & ~ok).sum())} | "
+                   f"{iters.mean():.1f} |")
+        print(out[-1], file=sys.stderr)
+    return "\n".join(out)
+
+
 def capacity(trials: int, max_iter: int, dims=DIMS, sizes=SIZES) -> list[dict]:
     from hdvec.hdc.resonator import resonator
 
@@ -168,7 +191,7 @@ def speed_table(rows: list[dict], max_iter: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["capacity", "speed"], default=None)
+    ap.add_argument("--only", choices=["capacity", "speed", "bsbc"], default=None)
     ap.add_argument("--trials", type=int, default=100, help="problems per (D, M) point")
     ap.add_argument("--capacity-max-iter", type=int, default=500, help="sweep cap of the capacity curve")
     ap.add_argument("--max-iter", type=int, default=100, help="sweep cap of the speed comparison")
@@ -186,6 +209,10 @@ def main() -> None:
         print(f"### Capacity (F = 3, bipolar MAP, {a.trials} trials per point, <= {a.capacity_max_iter} sweeps, "
               f"seed {SEED})\n")
         print(capacity_table(rows) + "\n")
+    if a.only in (None, "bsbc"):
+        print(f"### BSBC (F = 3, M = 50, 10,000 bits, 50 problems per block size, <= {a.max_iter} sweeps, "
+              f"seed {SEED})\n")
+        print(bsbc(50, a.max_iter) + "\n")
     if a.only in (None, "speed"):
         rows = speed(a.n, a.max_iter, a.torchhd_steps)
         print(f"### Speed (F = 3, M = 100, D = 1,500, {a.n} problems, 2 threads)\n")
