@@ -5,7 +5,11 @@ drawn from the encoder's seed and a stable hash of the symbol, so there is no
 fixed vocabulary, unseen symbols never fail, and the same symbol gets the same
 bytes on every machine. Batches are encoded in two steps: NumPy counts the
 distinct grams of every document, then a Numba kernel binds and bundles each
-distinct gram once, weighted by its count.
+distinct gram once, weighted by its count. The block and modular models (BSBC,
+MCR, CGR, VTB) bind and bundle differently; they take a generic path
+(``_text_generic``) that builds each distinct gram with the model's
+``permute`` / ``bind`` and bundles each document with ``model.bundle``,
+weighted by the counts: the same vectors as bundling every occurrence.
 
 An n-gram ``(s_0, ..., s_{n-1})`` is ``bind_j permute(v(s_j), n - 1 - j)``
 (Torchhd's ``ngrams``); a document is the bundle of its n-gram occurrences.
@@ -26,6 +30,7 @@ from .._validation import Seed
 from ..hdc import BSC, FHRR, HRR, MAP, MBAT, ItemMemory, Model
 from ..hdc.structures import _no_hrr_order
 from . import _kernels as K
+from . import _text_generic as G
 from ._sklearn import TransformerMixin
 
 log = logging.getLogger(__name__)
@@ -52,12 +57,11 @@ def _check_texts(texts: Any) -> list[str]:
 
 def _check_model(model: Any, what: str, allow_mbat: bool) -> Model:
     if not isinstance(model, Model):
-        raise TypeError(f"`model` must be an hdvec.hdc model (BSC, MAP, HRR, FHRR, MBAT); got {type(model).__name__}")
-    if type(model).__name__ in ("BSBC", "MCR", "CGR", "VTB"):
-        raise TypeError(f"the text encoders bind with products and bundle with sums (BSC, MAP, HRR, FHRR); "
+        raise TypeError(f"`model` must be an hdvec.hdc model (BSC, MAP, HRR, FHRR, MBAT, BSBC, VTB, MCR, CGR); "
                         f"got {type(model).__name__}")
     if isinstance(model, MBAT) and not allow_mbat:
-        raise TypeError(f"{what} binds vector with vector; MBAT binds roles with vectors: use BSC, MAP, HRR or FHRR")
+        raise TypeError(f"{what} binds vector with vector; MBAT binds roles with vectors: use BSC, MAP, FHRR, "
+                        f"BSBC, VTB, MCR or CGR")
     return model
 
 
@@ -112,6 +116,11 @@ class _SymbolEncoder(TransformerMixin):
         self._memory = ItemMemory(model, seed=seed)
 
     @property
+    def _generic(self) -> bool:
+        """BSBC, MCR, CGR, VTB: the model's operations instead of the fused kernels."""
+        return G.is_generic(self.model)
+
+    @property
     def memory(self) -> ItemMemory:
         """The symbol vectors (an ``ItemMemory`` that grows with every unseen symbol)."""
         return self._memory
@@ -123,6 +132,8 @@ class _SymbolEncoder(TransformerMixin):
 
     def _out_dtype(self) -> np.dtype:
         m = self.model
+        if self._generic:
+            return G.out_dtype(m)
         if isinstance(m, BSC):
             return np.dtype(np.uint64)
         if isinstance(m, MAP):
@@ -140,6 +151,8 @@ class _SymbolEncoder(TransformerMixin):
              n: int) -> np.ndarray:
         """Bundle of count-weighted n-grams per document -> (N, width)."""
         m = self.model
+        if self._generic:
+            return G.bag(m, vectors, grams, gram_starts, counts, n)
         n_docs = gram_starts.shape[0] - 1
         tables = np.stack([m.permute(vectors, n - 1 - j) if n - 1 - j else vectors for j in range(n)])
         if isinstance(m, BSC):
@@ -160,6 +173,10 @@ class _SymbolEncoder(TransformerMixin):
         """Bundle of ``permute(v(s_i), L - 1 - i)`` (``positional``) or of ``v(s_i)`` per document -> (N, width)."""
         m = self.model
         n_docs = starts.shape[0] - 1
+        if self._generic:  # "bag": distinct tokens weighted by their counts (one model.bundle per document)
+            if positional:
+                return G.sequence(m, vectors, ids, starts)
+            return G.bag(m, vectors, *count_grams(ids, starts, 1, vectors.shape[0]), 1)
         if isinstance(m, BSC):
             out = np.empty((n_docs, m.width), np.uint64)
             K.shifted_majority(vectors, ids, starts, m.dim, positional, m.tiebreak, out)
@@ -212,13 +229,14 @@ class NGramEncoder(_SymbolEncoder):
 
     Parameters
     ----------
-    model : BSC, MAP, FHRR, or HRR for ``n = 1`` only
+    model : BSC, MAP, FHRR, BSBC, VTB, MCR, CGR, or HRR for ``n = 1`` only
         HRR's cyclic shift commutes with its circular convolution, so an
         n-gram of ``n >= 2`` would not depend on the order of its characters:
-        HRR with ``n >= 2`` raises TypeError.
+        HRR with ``n >= 2`` raises TypeError. MBAT raises TypeError.
     n : int
         Gram length (3 by default). Texts shorter than ``n`` characters give
-        the empty bundle: zeros for dense models, ``model.tiebreak`` for BSC.
+        the empty bundle: zeros for MAP, HRR, FHRR, VTB and MCR,
+        ``model.tiebreak`` for BSC, BSBC and CGR (see Notes).
     lowercase : bool
         Fold case before counting.
     seed : int, numpy.random.Generator or None
@@ -226,9 +244,36 @@ class NGramEncoder(_SymbolEncoder):
 
     Notes
     -----
-    Output per text is what ``model.bundle`` returns for the stack of its
-    n-gram vectors: packed majority words (BSC), int32/float32 sums or signs
-    (MAP), float32 (HRR), complex64 (FHRR).
+    Output per text, ``(width,)``, is what ``model.bundle`` returns for the
+    stack of its n-gram vectors: packed majority words (BSC, uint64),
+    int32/float32 sums or signs (MAP), float32 (HRR, VTB), complex64
+    (FHRR), int16/int32 indices (BSBC, MCR, CGR; the model's ``dtype``).
+
+    BSBC, MCR, CGR and VTB run no fused kernel: each distinct n-gram of a
+    text is built with ``model.permute`` / ``model.bind`` and the text is
+    ``model.bundle(grams, weights=counts)``, equal to the bundle of every
+    occurrence (a weighted mode, phasor sum or sum with integer counts; same
+    tie rules). It costs one ``bundle`` call per text and holds a text's
+    distinct grams, ``(G, width)``, at once. The empty bundle of these
+    models: BSBC, CGR give ``model.tiebreak`` (every index ties at count 0;
+    BSC's empty majority is its tie-break vector too); MCR gives zeros (a
+    zero phasor sum has no angle and its mean-of-indices fallback over no
+    weight is index 0, as ``MCR.bundle`` with zero weights; also its bind
+    identity); VTB gives zeros (the empty sum).
+
+    Examples
+    --------
+    >>> from hdvec import hdc
+    >>> from hdvec.encoders import NGramEncoder
+    >>> m = hdc.MCR(1024, block_size=16, seed=0)
+    >>> enc = NGramEncoder(m, n=3, seed=0)
+    >>> x = enc.encode_batch(["hello world", "hello there", "ab"])
+    >>> x.shape, x.dtype
+    ((3, 1024), dtype('int16'))
+    >>> bool(m.similarity(x[0], x[1]) > m.similarity(x[0], enc.encode("quiz vex jump")))
+    True
+    >>> bool((x[2] == 0).all())  # shorter than n: MCR's empty bundle
+    True
     """
 
     def __init__(self, model: Model, n: int = 3, *, lowercase: bool = False, seed: Seed = None):
@@ -269,10 +314,12 @@ class TokenEncoder(_SymbolEncoder):
 
     Parameters
     ----------
-    model : BSC, MAP, FHRR (any mode), HRR (``bag``, ``sequence``, ``window=1``) or MBAT (``bag``, ``sequence``)
-        HRR's cyclic shift commutes with its circular convolution, so a
-        window of two or more tokens would not depend on their order: HRR
-        with ``mode="window"`` and ``window >= 2`` raises TypeError.
+    model : BSC, MAP, FHRR, BSBC, VTB, MCR, CGR, HRR or MBAT
+        Every mode, except HRR (``bag``, ``sequence``, ``window=1``) and
+        MBAT (``bag``, ``sequence``). HRR's cyclic shift commutes with its
+        circular convolution, so a window of two or more tokens would not
+        depend on their order: HRR with ``mode="window"`` and ``window >= 2``
+        raises TypeError.
     mode : "bag", "sequence" or "window"
     window : int
         Window length for ``mode="window"``.
@@ -288,7 +335,13 @@ class TokenEncoder(_SymbolEncoder):
     Notes
     -----
     A text without tokens (or shorter than ``window``) gives the empty
-    bundle: zeros for dense models, ``model.tiebreak`` for BSC.
+    bundle: zeros for MAP, HRR, FHRR, MBAT, VTB and MCR, ``model.tiebreak``
+    for BSC, BSBC and CGR (``NGramEncoder``'s Notes say why). Output rows
+    ``(width,)`` have the dtype ``NGramEncoder`` gives. BSBC, MCR, CGR and VTB
+    bundle with ``model.bundle`` per text (``"bag"`` and ``"window"``: the
+    distinct tokens / windows weighted by their counts; ``"sequence"``: the
+    permuted token rows), equal to ``hdc.multiset`` / ``hdc.sequence`` /
+    ``hdc.ngrams`` of the token vectors.
     """
 
     def __init__(self, model: Model, *, mode: str = "bag", window: int = 3,
