@@ -260,9 +260,16 @@ class CyclicModel(Model):
         ------
         ``(*A, w), (*B, w) -> (*A, *B)``
         """
-        d = self._pairwise(a, b)
-        scale = 4.0 / (self.block_size * self.width)
-        return (1.0 - d.double() * scale).float() if is_torch(d) else (1.0 - d * scale).astype(np.float32)
+        return self.similarity_of_distance(self._pairwise(a, b))
+
+    def similarity_of_distance(self, d: Any) -> Any:
+        """``similarity`` from ``distance`` values: ``1 - 4 d / (block_size * width)``; float32, same shape."""
+        return self._affine(d, 4.0 / (self.block_size * self.width))
+
+    @staticmethod
+    def _affine(d: Any, scale: float) -> Any:
+        """float32 ``1 - d * scale`` (float64 arithmetic), NumPy or torch."""
+        return (1.0 - d.double() * scale).float() if is_torch(d) else (1.0 - np.asarray(d, np.float64) * scale).astype(np.float32)
 
     def cleanup(self, queries: Any, items: Any, k: int = 1) -> tuple[Any, Any]:
         """Top-k nearest ``items`` for every query by ``distance`` (exact scan of the indices).

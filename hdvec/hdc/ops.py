@@ -17,11 +17,14 @@ from ._stateful import check_model as _check_model
 from ._stateful import refuse as _no
 from ._stateful import vector_dtype
 from .binary import BSC, pack_bits, unpack_bits
+from .cleanup import cleanup_threshold
 from .dense import MAP
 from .fourier import FHRR, HRR
 from .model import Model
+from .modular import CyclicModel
 from .orthogonal import MBAT
-from .permutation import Permutation, random_permutation
+from .permutation import Permutation, n_components, random_permutation
+from .vtb import VTB
 
 __all__ = ["Permutation", "cleanup_threshold", "cross_product", "empty", "hard_quantize", "identity", "multibind",
            "multirandsel", "normalize", "random_permutation", "randsel", "soft_quantize"]
@@ -62,14 +65,17 @@ def empty(model: Model, n: int | tuple[int, ...], *, device: Any = None) -> Any:
 
 
 def identity(model: Model, n: int | tuple[int, ...], *, device: Any = None) -> Any:
-    """Vectors neutral under binding: ``bind(identity, x) == x``.
+    """Vectors neutral under binding: ``bind(x, identity) == x`` (and ``bind(identity, x)``, except VTB).
 
-    Ones for MAP and FHRR, zero words for BSC, the unit impulse ``[1, 0, ..., 0]`` for HRR.
+    Ones for MAP and FHRR, zero words for BSC, the unit impulse ``[1, 0, ..., 0]``
+    for HRR, zeros for BSBC, MCR and CGR (binding adds indices), and for VTB
+    the identity matrix over ``sqrt(side)`` (``V_y = I``; VTB does not commute,
+    so it is a right identity only).
 
     Parameters
     ----------
     model : Model
-        MAP, BSC, HRR or FHRR.
+        Any model except MBAT.
     n : int or tuple of int
         Number (or leading shape) of vectors.
     device : str, torch.device or None
@@ -96,9 +102,15 @@ def identity(model: Model, n: int | tuple[int, ...], *, device: Any = None) -> A
     shape = model._shape(n) + (model.width,)
     if isinstance(model, BSC):
         out = np.zeros(shape, np.uint64)
+    elif isinstance(model, CyclicModel):  # bind adds indices mod r
+        out = np.zeros(shape, model.dtype)
     elif isinstance(model, HRR):
         out = np.zeros(shape, np.float32)
         out[..., 0] = 1
+    elif isinstance(model, VTB):  # V_y = I needs Y = I / sqrt(s)
+        out = np.zeros(shape[:-1] + (model.side, model.side), np.float32)
+        out[..., np.arange(model.side), np.arange(model.side)] = 1.0 / np.sqrt(model.side)
+        out = out.reshape(shape)
     else:
         out = np.ones(shape, vector_dtype(model))
     return to_device(out, device)
@@ -108,7 +120,8 @@ def normalize(model: Model, x: Any, /) -> Any:
     """Map vectors back onto the model's vector set.
 
     MAP: the sign, zeros taking the model's seeded ``tiebreak`` (as MAP-B
-    bundles do). BSC: a copy. HRR / MBAT: unit L2 norm (a zero vector stays
+    bundles do). BSC, BSBC, MCR, CGR: a copy (their bundles are already
+    vectors of the model). HRR / MBAT / VTB: unit L2 norm (a zero vector stays
     zero). FHRR: unit-modulus phasors, the phase kept (a zero component
     becomes 1).
 
@@ -136,7 +149,7 @@ def normalize(model: Model, x: Any, /) -> Any:
         x = model.check(x, "x")
         return model.bundle(x[..., None, :], binarize=True)
     x = model.check(x, "x")
-    if isinstance(model, BSC):
+    if isinstance(model, (BSC, CyclicModel)):  # every valid vector is already on the model's set
         return x.clone() if is_torch(x) else x.copy()
     if is_torch(x):
         torch = torch_module()
@@ -319,8 +332,8 @@ def multirandsel(model: Model, x: Any, /, *, p: Any = None, seed: Seed = None) -
     if not np.isfinite(w).all() or (w < 0).any() or (total <= 0).any():
         raise ValueError("`p` must hold finite non-negative weights with a positive sum per batch")
     cdf = np.broadcast_to(np.cumsum(w / total, axis=-1), lead + (n,))
-    u = model._rng_for(seed).random(lead + (model.dim,))
-    idx = np.minimum((u[..., None, :] >= cdf[..., :, None]).sum(-2), n - 1)  # (..., dim) chosen row per component
+    u = model._rng_for(seed).random(lead + (n_components(model),))
+    idx = np.minimum((u[..., None, :] >= cdf[..., :, None]).sum(-2), n - 1)  # (..., c) chosen row per component
     if is_torch(x):
         torch = torch_module()
         ti = to_device(idx, x.device)[..., None, :]
@@ -426,74 +439,3 @@ def cross_product(model: Model, a: Any, b: Any, /) -> Any:
     a = model.check_batch(a, "a")
     b = model.check_batch(b, "b")
     return model.bind(model.bundle(a), model.bundle(b))
-
-
-def cleanup_threshold(model: Model, queries: Any, memory: Any, /, *, threshold: float = 0.0,
-                      return_similarity: bool = False) -> Any:
-    """Nearest stored item per query, or "nothing" when its similarity is below ``threshold``.
-
-    Parameters
-    ----------
-    model : Model
-    queries : numpy.ndarray or torch.Tensor
-        ``(nq, width)``, or one query ``(width,)``.
-    memory : numpy.ndarray, torch.Tensor or ItemMemory
-        ``(n, width)`` items (same backend as ``queries``), or an
-        ``ItemMemory`` of ``model``.
-    threshold : float
-        Minimum similarity (``model.similarity``'s scale: cosine, or
-        ``1 - 2 * hamming / dim`` for BSC).
-    return_similarity : bool
-        Also return the best similarity of each query.
-
-    Returns
-    -------
-    found : numpy.ndarray, torch.Tensor, list or key
-        For an array memory: int64 rows ``(nq,)`` (a 0-d array for one
-        query), -1 where below the threshold or the memory is empty. For an
-        ItemMemory: a list of keys, None where below (one key or None for one query).
-    similarity : numpy.ndarray or torch.Tensor
-        float32 ``(nq,)`` best similarity (-inf for an empty memory); only
-        with ``return_similarity=True``, returned first: ``(similarity, found)``.
-
-    Raises
-    ------
-    ValueError
-        If ``threshold`` is not a finite number, or the ItemMemory belongs to another model.
-
-    Examples
-    --------
-    >>> from hdvec import hdc
-    >>> from hdvec.hdc import ops
-    >>> m = hdc.BSC(1024, seed=0)
-    >>> items = m.random(4)
-    >>> ops.cleanup_threshold(m, items[2], items, threshold=0.5), ops.cleanup_threshold(m, m.random(1), items, threshold=0.5)
-    (array(2), array([-1]))
-    """
-    from .memory import ItemMemory
-
-    _check_model(model)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not np.isfinite(threshold):
-        raise ValueError(f"`threshold` must be a finite number; got {threshold!r}")
-    if isinstance(memory, ItemMemory):
-        if memory.model.config() != model.config():
-            raise ValueError(f"`memory` belongs to {memory.model!r}, not to {model!r}")
-        dist, rows = memory.cleanup(queries, 1)
-    else:
-        same_backend(queries=queries, memory=memory)
-        memory = model.check(memory, "memory")
-        if memory.ndim != 2:
-            raise ValueError(f"`memory` must have shape (n, {model.width}); got {tuple(memory.shape)}")
-        dist, rows = model.cleanup(queries, memory, 1)
-    dist, rows = dist[..., 0], rows[..., 0]
-    sim = 1.0 - dist * (2.0 / model.dim) if isinstance(model, BSC) else 1.0 - dist
-    if is_torch(sim):
-        sim = sim.float()
-        found = torch_module().where(sim >= threshold, rows, torch_module().full_like(rows, -1))
-    else:
-        sim = np.asarray(sim, np.float32)
-        found = np.where(sim >= threshold, rows, -1).astype(np.int64)
-    if isinstance(memory, ItemMemory):
-        flat = [None if r < 0 else memory.keys[r] for r in to_numpy(found).reshape(-1).tolist()]
-        found = flat[0] if to_numpy(found).ndim == 0 else flat
-    return (sim, found) if return_similarity else found

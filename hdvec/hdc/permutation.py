@@ -23,25 +23,25 @@ class Permutation:
     ----------
     model : Model
     indices : numpy.ndarray
-        int64 ``(dim,)``, a permutation of ``0 .. dim-1``.
+        int64 ``(c,)``, a permutation of ``0 .. c-1``; ``c`` = ``dim`` (BSC: bits), BSBC: ``n_blocks``.
 
     Attributes
     ----------
     indices, inverse_indices : numpy.ndarray
-        int64 ``(dim,)``; ``indices[inverse_indices] == arange(dim)``.
+        int64 ``(c,)``; ``indices[inverse_indices] == arange(c)``.
 
     Raises
     ------
     ValueError
-        If ``indices`` is not a permutation of ``0 .. dim-1``.
+        If ``indices`` is not a permutation of ``0 .. c-1``.
     """
 
     def __init__(self, model: Model, indices: Any):
         self.model = _check_model(model)
+        n = n_components(model)
         idx = np.asarray(to_numpy(indices))
-        if idx.shape != (model.dim,) or idx.dtype.kind not in "iu" or not np.array_equal(
-                np.sort(idx), np.arange(model.dim)):
-            raise ValueError(f"`indices` must be a permutation of 0..{model.dim - 1}; got shape {idx.shape}, "
+        if idx.shape != (n,) or idx.dtype.kind not in "iu" or not np.array_equal(np.sort(idx), np.arange(n)):
+            raise ValueError(f"`indices` must be a permutation of 0..{n - 1}; got shape {idx.shape}, "
                              f"dtype {idx.dtype}")
         self.indices = idx.astype(np.int64)
         self.inverse_indices = np.argsort(self.indices).astype(np.int64)
@@ -95,6 +95,11 @@ class Permutation:
     __call__ = apply
 
 
+def n_components(model: Model) -> int:
+    """Components a permutation or a componentwise selection acts on: bits for BSC, else ``width`` (BSBC: blocks)."""
+    return model.dim if isinstance(model, BSC) else model.width
+
+
 def random_permutation(model: Model, *, seed: Seed = None) -> Permutation:
     """A seeded random permutation of the components that is not a cyclic shift.
 
@@ -104,7 +109,8 @@ def random_permutation(model: Model, *, seed: Seed = None) -> Permutation:
     Parameters
     ----------
     model : Model
-        Any model with ``dim >= 3`` (for ``dim <= 2`` every permutation is a rotation).
+        Any model with at least 3 components (``dim``; BSBC: blocks), since
+        with 2 or fewer every permutation is a rotation.
     seed : int, numpy.random.Generator or None
         None draws from the model's generator.
 
@@ -116,7 +122,7 @@ def random_permutation(model: Model, *, seed: Seed = None) -> Permutation:
     Raises
     ------
     ValueError
-        If ``dim < 3``.
+        If the model has fewer than 3 components.
 
     Examples
     --------
@@ -129,12 +135,13 @@ def random_permutation(model: Model, *, seed: Seed = None) -> Permutation:
     >>> bool((p.apply(p.apply(x), -1) == x).all()), abs(float(m.similarity(p(x)[0], x[0]))) < 0.1
     (True, True)
     """
-    _check_model(model)
-    if model.dim < 3:
-        raise ValueError(f"`model` must have dim >= 3 for a non-cyclic permutation; got dim={model.dim}")
+    n = n_components(_check_model(model))
+    if n < 3:
+        raise ValueError(f"`model` must have at least 3 components (BSBC: blocks) for a non-cyclic permutation; "
+                         f"got {n}")
     rng = model._rng_for(seed)
-    base = np.arange(model.dim)
+    base = np.arange(n)
     while True:
-        idx = rng.permutation(model.dim)
-        if np.unique((idx - base) % model.dim).size > 1:  # not a rotation (nor the identity)
+        idx = rng.permutation(n)
+        if np.unique((idx - base) % n).size > 1:  # not a rotation (nor the identity)
             return Permutation(model, idx)

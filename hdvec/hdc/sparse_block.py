@@ -129,10 +129,11 @@ class BSBC(CyclicModel):
         ------
         ``(*A, n_blocks), (*B, n_blocks) -> (*A, *B)``
         """
-        d = self._pairwise(a, b)
-        if is_torch(d):
-            return (1.0 - d.double() / self.n_blocks).float()
-        return (1.0 - d / self.n_blocks).astype(np.float32)
+        return self.similarity_of_distance(self._pairwise(a, b))
+
+    def similarity_of_distance(self, d: Any) -> Any:
+        """``similarity`` from ``distance`` values (unequal blocks): ``1 - d / n_blocks``; float32, same shape."""
+        return self._affine(d, 1.0 / self.n_blocks)
 
     def distance(self, a: Any, b: Any) -> Any:
         """Pairwise number of unequal blocks as float32 (lower is better; half the Hamming distance of the bits).
