@@ -70,10 +70,10 @@ def test_random_shape(name, d, n):
     if name == "VTB" and d == 84:
         with pytest.raises(ValueError):
             make(name, d)
-        return
-    m = make(name, d, block_size=64)
-    hv = comps(m, m.random(n))
-    assert hv.ndim == 2 and hv.shape == (n, d)
+    else:
+        m = make(name, d, block_size=64)
+        hv = comps(m, m.random(n))
+        assert hv.ndim == 2 and hv.shape == (n, d)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -154,12 +154,12 @@ def test_level_shape(name, d, n):
     if name == "VTB" and d == 84:
         with pytest.raises(ValueError):
             hdc.Level(make(name, d), n)
-        return
-    m = make(name, d)
-    cb = hdc.Level(m, n, seed=0).codebook
-    assert comps(m, cb).shape == (n, d)
-    if name in CYCLIC:
-        assert m.block_size == 1024
+    else:
+        m = make(name, d)
+        cb = hdc.Level(m, n, seed=0).codebook
+        assert comps(m, cb).shape == (n, d)
+        if name in CYCLIC:
+            assert m.block_size == 1024
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -311,13 +311,13 @@ def test_empty_shape(name, d, n):
     if name == "VTB" and d == 84:
         with pytest.raises(ValueError):
             make(name, d)
-        return
-    m = make(name, d)
-    if name == "BSC":
-        with pytest.raises(TypeError):
-            ops.empty(m, n)
-        return
-    assert comps(m, ops.empty(m, n)).shape == (n, d)
+    else:
+        m = make(name, d)
+        if name == "BSC":
+            with pytest.raises(TypeError):
+                ops.empty(m, n)
+        else:
+            assert comps(m, ops.empty(m, n)).shape == (n, d)
 
 
 @pytest.mark.parametrize("name", [n for n in ALL if n != "BSC"])
@@ -352,9 +352,9 @@ def test_identity_shape(name, d, n):
     if name == "VTB" and d == 84:
         with pytest.raises(ValueError):
             make(name, d)
-        return
-    m = make(name, d, block_size=1042)
-    assert comps(m, ops.identity(m, n)).shape == (n, d)
+    else:
+        m = make(name, d, block_size=1042)
+        assert comps(m, ops.identity(m, n)).shape == (n, d)
 
 
 @pytest.mark.parametrize("name", ["BSC", "MAP", "HRR", "FHRR"])
@@ -828,13 +828,13 @@ def test_embedding_fractional_power(name):
     if name not in ("HRR", "FHRR"):
         with pytest.raises(TypeError):
             hdc.FractionalPower(make(name, 1024 if name != "VTB" else 1024), n_features=16, seed=0)
-        return
-    m = make(name, 1000)
-    emb = hdc.FractionalPower(m, n_features=16, seed=0)
-    y = emb(np.random.default_rng(0).standard_normal((2, 16)))
-    assert y.shape == (2, 1000) and y.dtype == (np.float32 if name == "HRR" else np.complex64)
-    emb = hdc.FractionalPower(make(name, 1456), n_features=2, seed=0)
-    assert emb(np.random.default_rng(1).standard_normal((13, 2))).shape == (13, 1456)
+    else:
+        m = make(name, 1000)
+        emb = hdc.FractionalPower(m, n_features=16, seed=0)
+        y = emb(np.random.default_rng(0).standard_normal((2, 16)))
+        assert y.shape == (2, 1000) and y.dtype == (np.float32 if name == "HRR" else np.complex64)
+        emb = hdc.FractionalPower(make(name, 1456), n_features=2, seed=0)
+        assert emb(np.random.default_rng(1).standard_normal((13, 2))).shape == (13, 1456)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -315,37 +315,21 @@ def test_bind_sequence_append_appendleft():
         assert cos(m, S.value, hv)[0] > 0.5
 
 
-def test_bind_sequence_pop():
-    """structures/test_distinct_sequence.py::TestBindSequence::test_pop."""
+@pytest.mark.parametrize("push, pop", [("append", "pop"), ("appendleft", "popleft")])
+def test_bind_sequence_pop_and_popleft(push, pop):
+    """structures/test_distinct_sequence.py::TestBindSequence::test_pop and ::test_popleft."""
     m = map_(10000)
     hv = rand(10000)
     S = BindSequence(m)
-    S.append(hv[0])
-    S.append(hv[1])
-    S.pop(hv[1])
+    getattr(S, push)(hv[0])
+    getattr(S, push)(hv[1])
+    getattr(S, pop)(hv[1])
     assert cos(m, S.value, hv)[0] > 0.5
-    S.pop(hv[0])
-    S.append(hv[2])
+    getattr(S, pop)(hv[0])
+    getattr(S, push)(hv[2])
     assert cos(m, S.value, hv)[2] > 0.5
-    S.append(hv[3])
-    S.pop(hv[3])
-    assert cos(m, S.value, hv)[2] > 0.5
-
-
-def test_bind_sequence_popleft():
-    """structures/test_distinct_sequence.py::TestBindSequence::test_popleft."""
-    m = map_(10000)
-    hv = rand(10000)
-    S = BindSequence(m)
-    S.appendleft(hv[0])
-    S.appendleft(hv[1])
-    S.popleft(hv[1])
-    assert cos(m, S.value, hv)[0] > 0.5
-    S.popleft(hv[0])
-    S.appendleft(hv[2])
-    assert cos(m, S.value, hv)[2] > 0.5
-    S.appendleft(hv[3])
-    S.popleft(hv[3])
+    getattr(S, push)(hv[3])
+    getattr(S, pop)(hv[3])
     assert cos(m, S.value, hv)[2] > 0.5
 
 
