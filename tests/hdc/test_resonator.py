@@ -339,3 +339,18 @@ def test_bsbc_bad_inputs_raise_clear_errors():
         resonator(big, big.random(1), [big.random(400) for _ in range(7)])
     idx, _, _ = resonator(big, big.random(1), [big.random(400) for _ in range(7)], init="random", max_iter=1)
     assert idx.shape == (1, 7)
+
+
+def test_mcr_factors_through_fhrr_phasors():
+    """docs/resonator.md: MCR composites map to FHRR phasors exp(2 pi i x / r) and factor there."""
+    m, f = hdc.MCR(1000, block_size=16, seed=0), hdc.FHRR(1000, seed=0)
+    books = [m.random(20, seed=i) for i in range(3)]
+    truth = np.random.default_rng(0).integers(0, 20, (10, 3))
+    s = m.bind(m.bind(books[0][truth[:, 0]], books[1][truth[:, 1]]), books[2][truth[:, 2]])
+
+    def phasor(x):
+        return np.exp(2j * np.pi * x / m.block_size).astype(np.complex64)
+
+    idx, conv, _ = resonator(f, phasor(s), [phasor(b) for b in books])
+    assert conv.all()
+    np.testing.assert_array_equal(idx, truth)
