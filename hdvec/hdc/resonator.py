@@ -32,17 +32,20 @@ _TOL = 1e-6
 
 
 def _kind(model: Any) -> str:
-    """The algebra of ``model``: "bipolar" (MAP, BSC), "phasor" (FHRR), "hrr" (HRR) or "block" (BSBC)."""
+    """The algebra of ``model``: "bipolar" (MAP, BSC), "phasor" (FHRR; MCR, CGR as phasors), "hrr" (HRR) or
+    "block" (BSBC)."""
     from .binary import BSC
     from .dense import MAP
     from .fourier import FHRR, HRR
+    from .modular import CGR, MCR
     from .sparse_block import BSBC
 
-    for cls, kind in ((MAP, "bipolar"), (BSC, "bipolar"), (FHRR, "phasor"), (HRR, "hrr"), (BSBC, "block")):
+    for cls, kind in ((MAP, "bipolar"), (BSC, "bipolar"), (FHRR, "phasor"), (HRR, "hrr"), (BSBC, "block"),
+                      (MCR, "phasor"), (CGR, "phasor")):
         if isinstance(model, cls):
             return kind
-    raise TypeError("`model` must be a MAP, BSC, FHRR, HRR or BSBC model (the models a resonator network can "
-                    f"factor); got {type(model).__name__}: {model!r}")
+    raise TypeError("`model` must be a MAP, BSC, FHRR, HRR, BSBC, MCR or CGR model (the models a resonator network "
+                    f"can factor); got {type(model).__name__}: {model!r}")
 
 
 def _check_max_iter(max_iter: Any) -> int:
@@ -68,12 +71,21 @@ def _to_internal(model: Any, kind: str, x: Any) -> Any:
     """Model vectors -> the arrays the iterations run on.
 
     MAP and BSC: float32 ±1 (BSC bits unpacked, bit 1 -> -1); FHRR: complex64;
-    HRR: float32; BSBC: int64 block indices. Same backend and device as ``x``.
+    HRR: float32; BSBC: int64 block indices; MCR and CGR: the complex64 phasors
+    ``exp(2 pi i x / r)`` (their bind, addition mod r, is the phasors' product).
+    Same backend and device as ``x``.
     """
     if model.name == "BSC":
         from .binary import unpack_bits
 
         x = unpack_bits(x, model.dim, bipolar=True)
+    if model.name in ("MCR", "CGR"):
+        r = model.block_size
+        if is_torch(x):
+            torch = torch_module()
+            angle = x.to(torch.float64) * (2.0 * np.pi / r)
+            return torch.polar(torch.ones_like(angle), angle).to(torch.complex64).contiguous()
+        return np.exp(1j * (2.0 * np.pi / r) * x.astype(np.float64)).astype(np.complex64)
     if is_torch(x):
         torch = torch_module()
         return x.to({"phasor": torch.complex64, "block": torch.int64}.get(kind, torch.float32)).contiguous()
@@ -214,8 +226,10 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
     codebook rows holding it (winner-take-all; ties by the model's
     ``tiebreak``, as in its bundle), so estimates are hard block codes after
     their first update; the "superposition" start is each codebook's
-    per-block histogram. A composite stops when no estimate changes during a
-    full sweep (MAP, BSC, BSBC: exactly; FHRR, HRR: ``|cos(new, old)| >= 1 - 1e-6``, so a
+    per-block histogram. MCR and CGR (integers mod ``r``, bound by addition)
+    run as FHRR on the phasors ``exp(2 pi i x / r)``, whose product is their
+    bind; the decoded rows are rows of their codebooks. A composite stops when no estimate changes during a
+    full sweep (MAP, BSC, BSBC: exactly; FHRR, MCR, CGR, HRR: ``|cos(new, old)| >= 1 - 1e-6``, so a
     global phase or sign traded between factors is no change) or after
     ``max_iter`` sweeps. The decoded index of factor ``f`` is the row of
     ``X_f`` with the largest absolute similarity to ``x̂_f`` (the estimates of
@@ -224,7 +238,7 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
 
     Parameters
     ----------
-    model : MAP, BSC, FHRR, HRR or BSBC
+    model : MAP, BSC, FHRR, HRR, BSBC, MCR or CGR
         The model the composites and codebooks belong to.
     composite : numpy.ndarray or torch.Tensor
         ``(n, width)`` composites factored independently, or one ``(width,)``.

@@ -341,16 +341,28 @@ def test_bsbc_bad_inputs_raise_clear_errors():
     assert idx.shape == (1, 7)
 
 
-def test_mcr_factors_through_fhrr_phasors():
-    """docs/resonator.md: MCR composites map to FHRR phasors exp(2 pi i x / r) and factor there."""
-    m, f = hdc.MCR(1000, block_size=16, seed=0), hdc.FHRR(1000, seed=0)
+@pytest.mark.parametrize("name, r", [("MCR", 16), ("CGR", 8)])
+def test_mcr_and_cgr_factor_as_fhrr_phasors(name, r):
+    """MCR/CGR run as FHRR on exp(2 pi i x / r): the same answers as mapping by hand and calling FHRR."""
+    m, f = getattr(hdc, name)(1000, block_size=r, seed=0), hdc.FHRR(1000, seed=0)
     books = [m.random(20, seed=i) for i in range(3)]
     truth = np.random.default_rng(0).integers(0, 20, (10, 3))
     s = m.bind(m.bind(books[0][truth[:, 0]], books[1][truth[:, 1]]), books[2][truth[:, 2]])
 
     def phasor(x):
-        return np.exp(2j * np.pi * x / m.block_size).astype(np.complex64)
+        return np.exp(2j * np.pi * x.astype(np.float64) / r).astype(np.complex64)
 
-    idx, conv, _ = resonator(f, phasor(s), [phasor(b) for b in books])
+    idx, conv, iters = resonator(m, s, books)
+    ref = resonator(f, phasor(s), [phasor(b) for b in books])
     assert conv.all()
     np.testing.assert_array_equal(idx, truth)
+    for got, want in zip((idx, conv, iters), ref, strict=True):
+        np.testing.assert_array_equal(got, want)
+    torch = pytest.importorskip("torch")
+    t_idx, t_conv, t_iters = resonator(m, torch.as_tensor(s), [torch.as_tensor(b) for b in books])
+    np.testing.assert_array_equal(t_idx.numpy(), idx)
+    np.testing.assert_array_equal(t_iters.numpy(), iters)
+    bad = books[0].copy()
+    bad[0, 0] = r  # out of range: the model's check names the argument
+    with pytest.raises(ValueError, match="codebooks"):
+        resonator(m, s, [bad, books[1], books[2]])
