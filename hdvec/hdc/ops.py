@@ -163,12 +163,13 @@ def normalize(model: Model, x: Any, /) -> Any:
 
 
 def _real_input(model: Model, x: Any, what: str) -> Any:
-    _no(_check_model(model), (BSC, FHRR), what, "it needs real-valued components")
+    _no(_check_model(model), (BSC, FHRR, CyclicModel), what,
+        "it needs real-valued components (BSC bits, FHRR phasors and BSBC/MCR/CGR indices are not)")
     return model.check(x, "x")
 
 
 def soft_quantize(model: Model, x: Any, /) -> Any:
-    """Elementwise ``tanh``: a differentiable stand-in for the sign (TypeError for BSC and FHRR).
+    """Elementwise ``tanh``: a differentiable stand-in for the sign (TypeError for BSC, FHRR, BSBC, MCR, CGR).
 
     Parameters
     ----------
@@ -197,7 +198,8 @@ def soft_quantize(model: Model, x: Any, /) -> Any:
 
 
 def hard_quantize(model: Model, x: Any, /) -> Any:
-    """Elementwise ``+1 where x > 0 else -1`` (Torchhd's rule: zero goes to -1; TypeError for BSC and FHRR).
+    """Elementwise ``+1 where x > 0 else -1`` (Torchhd's rule: zero goes to -1; TypeError for BSC, FHRR and the
+    index models BSBC, MCR, CGR).
 
     Parameters
     ----------

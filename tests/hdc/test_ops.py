@@ -76,9 +76,11 @@ def test_quantizers_against_numpy(name, backend):
     assert hard.dtype == (np.int8 if name == "MAP-int8" else np.float32)
 
 
-@pytest.mark.parametrize("name", ["BSC", "FHRR"])
+@pytest.mark.parametrize("name", ["BSC", "FHRR", "BSBC", "MCR", "CGR"])
 def test_quantizers_refuse_bits_and_phasors(name):
-    m = MODELS[name]
+    m = MODELS[name] if name in MODELS else {"BSBC": hdc.BSBC(256, block_size=8, seed=0),
+                                             "MCR": hdc.MCR(64, block_size=8, seed=0),
+                                             "CGR": hdc.CGR(64, block_size=8, seed=0)}[name]
     with pytest.raises(TypeError, match="real-valued"):
         ops.soft_quantize(m, m.random(1))
     with pytest.raises(TypeError, match="real-valued"):
