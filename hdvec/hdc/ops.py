@@ -353,7 +353,9 @@ def multibind(model: Model, x: Any, /) -> Any:
     Parameters
     ----------
     model : Model
-        MAP (product), BSC (XOR), HRR (circular convolution) or FHRR (complex product).
+        MAP (product), BSC (XOR), HRR (circular convolution), FHRR (complex
+        product), BSBC / MCR / CGR (index sum mod ``block_size``) or VTB
+        (``bind(bind(x[0], x[1]), x[2])...``, left to right: not commutative).
     x : numpy.ndarray or torch.Tensor
         ``(..., n, width)``, ``n >= 1``.
 
@@ -382,6 +384,18 @@ def multibind(model: Model, x: Any, /) -> Any:
     """
     _no(_check_model(model), (MBAT,), "multibind", "it binds a Role with a vector")
     x = model.check_batch(x, "x")
+    if isinstance(model, CyclicModel):  # bind adds indices mod r
+        r = model.block_size
+        if is_torch(x):
+            return torch_module().remainder(x.sum(-2, dtype=torch_module().int64), r).to(x.dtype)
+        return np.remainder(x.sum(-2, dtype=np.int64), r).astype(x.dtype)
+    if isinstance(model, VTB):  # not commutative: bind left to right, as the chain in the docstring
+        out = x[..., 0, :]
+        for i in range(1, x.shape[-2]):
+            out = model.bind(out, x[..., i, :])
+        if x.shape[-2] == 1:  # a new array, like the other models' products
+            return out.clone() if is_torch(out) else out.copy()
+        return out
     if is_torch(x):
         torch = torch_module()
         if isinstance(model, BSC):

@@ -143,6 +143,15 @@ def test_multirandsel_picks_components_with_probabilities(name, backend):
 @pytest.mark.parametrize("name", ["BSC", "MAP", "MAP-int8", "HRR", "FHRR"])
 def test_multibind_is_a_chain_of_binds(name, n, seed):
     m = MODELS[name]
+    for_blocks = [hdc.BSBC(256, block_size=8, seed=0), hdc.MCR(64, block_size=8, seed=0),
+                  hdc.CGR(64, block_size=5, seed=0), hdc.VTB(64, seed=0)]
+    for b in for_blocks:  # bind chains of the block / modular models (regression: once a plain product)
+        xb = b.random((2, n), seed=seed)
+        refb = xb[:, 0]
+        for i in range(1, n):
+            refb = b.bind(refb, xb[:, i])
+        np.testing.assert_allclose(ops.multibind(b, xb), refb, atol=1e-5)
+        np.testing.assert_allclose(as_numpy(ops.multibind(b, dev(xb, "cpu"))), refb, atol=1e-5)
     x = m.random((2, n), seed=seed)
     ref = x[:, 0]
     for i in range(1, n):
