@@ -76,7 +76,7 @@ def cleanup_threshold(model: Model, queries: Any, memory: Any, /, *, threshold: 
     if isinstance(model, BSC):
         sim = 1.0 - dist * (2.0 / model.dim)
     elif isinstance(model, CyclicModel):  # distances are counts (BSBC) or sums of circular distances
-        sim = model.similarity_of_distance(dist)
+        sim = model._similarity_of_distance(dist)
     else:
         sim = 1.0 - dist
     if is_torch(sim):

@@ -73,8 +73,10 @@ class ItemMemory:
         self.keys: list[Any] = []
         self._rows: dict[Any, int] = {}
         self._data = np.empty((0, model.width), dtype=self._dtype())
-        # dense models keep each row's norm, so cosine cleanup never recomputes them
-        self._norms: np.ndarray | None = None if model.name == "BSC" else np.empty(0, np.float32)
+        # dense models keep each row's norm, so cosine cleanup never recomputes them (BSC and the
+        # index models BSBC, MCR, CGR compare by their own distance: no norms)
+        no_norms = model.name == "BSC" or getattr(model, "own_cleanup", False)
+        self._norms: np.ndarray | None = None if no_norms else np.empty(0, np.float32)
         self._device_cache: tuple[Any, Any] | None = None
 
     def _dtype(self) -> np.dtype:

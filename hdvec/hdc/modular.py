@@ -17,17 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import is_torch, same_backend
+from .._backend import is_torch
 from .._kernels import heaps_merge, heaps_write
-from .._validation import Seed, check_dim, check_k
+from .._validation import Seed, check_dim
 from . import _block_kernels as B
 from . import _kernels as K
 from .model import Model
 from .search import (
     empty_results,
+    knn,
     pad_results,
-    shape_results,
-    shape_torch_results,
     work_k,
 )
 
@@ -260,9 +259,9 @@ class CyclicModel(Model):
         ------
         ``(*A, w), (*B, w) -> (*A, *B)``
         """
-        return self.similarity_of_distance(self._pairwise(a, b))
+        return self._similarity_of_distance(self._pairwise(a, b))
 
-    def similarity_of_distance(self, d: Any) -> Any:
+    def _similarity_of_distance(self, d: Any) -> Any:
         """``similarity`` from ``distance`` values: ``1 - 4 d / (block_size * width)``; float32, same shape."""
         return self._affine(d, 4.0 / (self.block_size * self.width))
 
@@ -294,20 +293,11 @@ class CyclicModel(Model):
         ------
         ``(nq, w), (n, w) -> (nq, k), (nq, k)``; ``(w,), (n, w) -> (k,), (k,)``
         """
-        single = getattr(queries, "ndim", 0) == 1
-        use_torch = same_backend(queries=queries, items=items)
-        q, items = self.check(queries, "queries"), self.check(items, "items")
-        q = q[None] if single else q
-        if q.ndim != 2 or items.ndim != 2:
-            raise ValueError(f"`queries` and `items` must be 2-D (n, {self.width}); got {tuple(q.shape)} and "
-                             f"{tuple(items.shape)}")
-        k = check_k(k)
-        if q.shape[0] == 0:
-            raise ValueError(f"`queries` must not be an empty batch; got shape {tuple(q.shape)}")
-        work_k(k, q.shape[0], items.shape[0])
-        if use_torch:
-            return shape_torch_results(*_torch().knn(q, items, self.block_size, self._metric, k), single)
-        return shape_results(*self._topk(q, items, k), single, queries)
+        return knn(self, queries, items, k)  # validates, then calls _topk / _topk_torch
+
+    def _topk_torch(self, q: Any, items: Any, k: int) -> tuple[Any, Any]:
+        """Torch top-k of validated ``(nq, w)`` queries over ``(n, w)`` items, on their device."""
+        return _torch().knn(q, items, self.block_size, self._metric, k)
 
     def _topk(self, q: np.ndarray, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """NumPy top-k of validated ``(nq, w)`` queries over ``(n, w)`` items: ``(nq, k)`` float32, int64."""

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import is_torch, same_backend, torch_module
-from .._validation import Seed, as_rng
+from .._validation import Seed, as_rng, check_count
 from . import _resonator_blocks as RB
 from . import _resonator_kernels as RK
 
@@ -46,14 +46,6 @@ def _kind(model: Any) -> str:
             return kind
     raise TypeError("`model` must be a MAP, BSC, FHRR, HRR, BSBC, MCR or CGR model (the models a resonator network "
                     f"can factor); got {type(model).__name__}: {model!r}")
-
-
-def _check_max_iter(max_iter: Any) -> int:
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
-        raise TypeError(f"`max_iter` must be an int; got {type(max_iter).__name__}")
-    if max_iter < 1:
-        raise ValueError(f"`max_iter` must be >= 1; got {max_iter}")
-    return int(max_iter)
 
 
 def _codebook_list(codebooks: Any) -> list:
@@ -313,7 +305,7 @@ def resonator(model: Any, composite: Any, codebooks: Any, *, max_iter: int = 100
     ([3, 7, 11], True)
     """
     kind = _kind(model)
-    max_iter = _check_max_iter(max_iter)
+    max_iter = check_count(max_iter, "max_iter", minimum=1)
     books_in = _codebook_list(codebooks)
     use_torch = same_backend(composite=composite, **{f"codebooks[{f}]": b for f, b in enumerate(books_in)})
     s_in = model.check(composite, "composite")

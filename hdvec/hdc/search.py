@@ -297,8 +297,6 @@ def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool =
     ------
     ``(nq, width), (n, width) -> (nq, k), (nq, k)``; ``(width,), (n, width) -> (k,), (k,)``
     """
-    if getattr(model, "own_cleanup", False):  # integer-index models (BSBC, MCR, CGR) scan with their own metric
-        return model.cleanup(queries, items, k)
     single = getattr(queries, "ndim", 0) == 1
     use_torch = same_backend(queries=queries, items=items)
     q = model.check(queries, "queries")
@@ -314,6 +312,10 @@ def knn(model: Any, queries: Any, items: Any, k: int = 1, *, check_items: bool =
     if q.shape[0] == 0:
         raise ValueError(f"`queries` must not be an empty batch; got shape {tuple(q.shape)}")
     work_k(k, q.shape[0], items.shape[0])
+    if getattr(model, "own_cleanup", False):  # integer-index models (BSBC, MCR, CGR) scan with their own metric
+        if use_torch:
+            return shape_torch_results(*model._topk_torch(q, items, k), single)
+        return shape_results(*model._topk(q, items, k), single, queries)
     if use_torch:
         from . import _torch as T
 

@@ -129,9 +129,9 @@ class BSBC(CyclicModel):
         ------
         ``(*A, n_blocks), (*B, n_blocks) -> (*A, *B)``
         """
-        return self.similarity_of_distance(self._pairwise(a, b))
+        return self._similarity_of_distance(self._pairwise(a, b))
 
-    def similarity_of_distance(self, d: Any) -> Any:
+    def _similarity_of_distance(self, d: Any) -> Any:
         """``similarity`` from ``distance`` values (unequal blocks): ``1 - d / n_blocks``; float32, same shape."""
         return self._affine(d, 1.0 / self.n_blocks)
 
